@@ -1,0 +1,50 @@
+/**
+ * Variables shared by several services. Each service's schema spreads the groups
+ * it needs beside its own variables, so a name means the same thing everywhere.
+ */
+import { LOG_LEVELS } from './logger.js';
+import { v } from './config.js';
+
+export const opsVars = {
+  logLevel: v.enum(LOG_LEVELS, { default: 'info', doc: 'Log level.' }),
+  httpHost: v.string({ default: '0.0.0.0', doc: 'Address of the operations endpoint (/livez, /readyz, /metrics).' }),
+  httpPort: v.integer({ default: 9464, min: 0, max: 65535, doc: 'Port of the operations endpoint; 0 picks a free one.' }),
+  shutdownGrace: v.duration({ default: 25_000, min: 1000, doc: 'Time to finish in-flight work after SIGTERM before exiting.' }),
+};
+
+export const kafkaVars = {
+  kafkaBrokers: v.list({ doc: 'Kafka bootstrap servers, comma-separated host:port.' }),
+  kafkaClientId: v.string({ default: 'pra-pipeline', doc: 'Kafka client id (shows in broker logs and quotas).' }),
+  kafkaTls: v.boolean({ default: false, doc: 'Connect to Kafka over TLS.' }),
+  kafkaTlsCaFile: v.string({ optional: true, doc: 'PEM CA bundle for the Kafka brokers (default: system CAs).' }),
+  kafkaTlsCertFile: v.string({ optional: true, doc: 'PEM client certificate for mutual TLS.' }),
+  kafkaTlsKeyFile: v.string({ optional: true, doc: 'PEM client key for mutual TLS.' }),
+  kafkaTlsInsecure: v.boolean({ default: false, doc: 'Skip verification of the brokers\' certificates (never in production; logged as a warning).' }),
+  kafkaSaslMechanism: v.enum(['none', 'plain', 'scram-sha-256', 'scram-sha-512'] as const, { default: 'none', doc: 'SASL mechanism.' }),
+  kafkaSaslUsername: v.string({ optional: true, doc: 'SASL user name.' }),
+  kafkaSaslPassword: v.string({ optional: true, secret: true, doc: 'SASL password.' }),
+  kafkaDlqTopic: v.string({ default: 'pra.dlq.v1', doc: 'Dead letter topic: records that cannot be processed, with the reason in headers.' }),
+  kafkaCreateTopics: v.boolean({ default: true, doc: 'Create missing topics at start (off where topics are managed elsewhere).' }),
+  kafkaTopicPartitions: v.integer({ default: 6, min: 1, doc: 'Partitions of topics this service creates.' }),
+  kafkaReplicationFactor: v.integer({ default: -1, min: -1, doc: 'Replication factor of topics this service creates; -1 is the broker default.' }),
+};
+
+export const registryVars = {
+  schemaRegistryUrl: v.url({ doc: 'Confluent-compatible schema registry base URL (Apicurio: .../apis/ccompat/v7).' }),
+  schemaRegistryUsername: v.string({ optional: true, doc: 'Registry basic-auth user.' }),
+  schemaRegistryPassword: v.string({ optional: true, secret: true, doc: 'Registry basic-auth password.' }),
+};
+
+/** Cross-field checks for the Kafka group, for a service's `check` function. */
+export function checkKafkaVars(config: {
+  kafkaSaslMechanism: string;
+  kafkaSaslUsername?: string | undefined;
+  kafkaSaslPassword?: string | undefined;
+}): string[] {
+  const problems: string[] = [];
+  if (config.kafkaSaslMechanism !== 'none') {
+    if (!config.kafkaSaslUsername) problems.push(`KAFKA_SASL_USERNAME is required when KAFKA_SASL_MECHANISM is ${config.kafkaSaslMechanism}`);
+    if (!config.kafkaSaslPassword) problems.push(`KAFKA_SASL_PASSWORD is required when KAFKA_SASL_MECHANISM is ${config.kafkaSaslMechanism}`);
+  }
+  return problems;
+}

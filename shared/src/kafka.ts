@@ -1,0 +1,149 @@
+/**
+ * kafkajs wiring: the client (TLS, SASL), producers (idempotent, transactional),
+ * topic creation, and kafkajs' own logs routed into ours.
+ */
+import { readFileSync } from 'node:fs';
+import {
+  Kafka,
+  logLevel as KafkaLogLevel,
+  CompressionTypes,
+  type Admin,
+  type ITopicConfig,
+  type KafkaConfig,
+  type LogEntry,
+  type Producer,
+  type SASLOptions,
+} from 'kafkajs';
+import type { Logger } from './logger.js';
+
+export { CompressionTypes };
+export type { Admin, Consumer, Producer, Kafka, EachBatchPayload, IHeaders, Message, Transaction } from 'kafkajs';
+
+export interface KafkaClientOptions {
+  kafkaBrokers: readonly string[];
+  kafkaClientId: string;
+  kafkaTls?: boolean;
+  kafkaTlsCaFile?: string | undefined;
+  kafkaTlsCertFile?: string | undefined;
+  kafkaTlsKeyFile?: string | undefined;
+  kafkaTlsInsecure?: boolean;
+  kafkaSaslMechanism?: 'none' | 'plain' | 'scram-sha-256' | 'scram-sha-512';
+  kafkaSaslUsername?: string | undefined;
+  kafkaSaslPassword?: string | undefined;
+}
+
+function kafkaLogCreator(logger: Logger) {
+  const child = logger.child({ component: 'kafkajs' });
+  return () =>
+    ({ level, log }: LogEntry) => {
+      const { message, ...rest } = log;
+      // kafkajs logs expected reconnects and rebalances at ERROR; keep them at warn so ERROR means action needed.
+      if (level === KafkaLogLevel.ERROR || level === KafkaLogLevel.WARN) child.warn(rest, message);
+      else if (level === KafkaLogLevel.INFO) child.debug(rest, message);
+      else child.trace(rest, message);
+    };
+}
+
+export function kafkaConfig(options: KafkaClientOptions, logger: Logger): KafkaConfig {
+  const config: KafkaConfig = {
+    clientId: options.kafkaClientId,
+    brokers: [...options.kafkaBrokers],
+    logLevel: KafkaLogLevel.INFO,
+    logCreator: kafkaLogCreator(logger),
+    retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 30_000 },
+  };
+  if (options.kafkaTls) {
+    if (options.kafkaTlsInsecure) logger.warn('KAFKA_TLS_INSECURE is set: broker certificates are not verified.');
+    config.ssl = {
+      rejectUnauthorized: !options.kafkaTlsInsecure,
+      ...(options.kafkaTlsCaFile ? { ca: [readFileSync(options.kafkaTlsCaFile, 'utf8')] } : {}),
+      ...(options.kafkaTlsCertFile ? { cert: readFileSync(options.kafkaTlsCertFile, 'utf8') } : {}),
+      ...(options.kafkaTlsKeyFile ? { key: readFileSync(options.kafkaTlsKeyFile, 'utf8') } : {}),
+    };
+  }
+  const mechanism = options.kafkaSaslMechanism ?? 'none';
+  if (mechanism !== 'none') {
+    config.sasl = {
+      mechanism,
+      username: options.kafkaSaslUsername ?? '',
+      password: options.kafkaSaslPassword ?? '',
+    } as SASLOptions;
+  }
+  return config;
+}
+
+export function createKafka(options: KafkaClientOptions, logger: Logger): Kafka {
+  return new Kafka(kafkaConfig(options, logger));
+}
+
+/** A producer that never writes a record twice on retry (acks=all). */
+export function createIdempotentProducer(kafka: Kafka): Producer {
+  return kafka.producer({ idempotent: true, maxInFlightRequests: 5, allowAutoTopicCreation: false });
+}
+
+/**
+ * A transactional producer. A second producer with the same id fences the first,
+ * which is how two pollers for one site are kept from both writing.
+ */
+export function createTransactionalProducer(kafka: Kafka, transactionalId: string, transactionTimeout = 60_000): Producer {
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    transactionalId,
+    transactionTimeout,
+    allowAutoTopicCreation: false,
+  });
+}
+
+export interface TopicSpec {
+  topic: string;
+  numPartitions?: number;
+  replicationFactor?: number;
+  compacted?: boolean;
+  configs?: Record<string, string>;
+}
+
+/** Creates the topics that are missing; existing topics are left as they are. */
+export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): Promise<string[]> {
+  const existing = new Set(await admin.listTopics());
+  const missing = specs.filter((s) => !existing.has(s.topic));
+  if (missing.length === 0) return [];
+  const topics: ITopicConfig[] = missing.map((s) => ({
+    topic: s.topic,
+    numPartitions: s.numPartitions ?? -1,
+    replicationFactor: s.replicationFactor ?? -1,
+    configEntries: Object.entries({
+      ...(s.compacted ? { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '0' } : {}),
+      ...s.configs,
+    }).map(([name, value]) => ({ name, value })),
+  }));
+  await admin.createTopics({ topics, waitForLeaders: true });
+  return missing.map((s) => s.topic);
+}
+
+/** Consumer lag per partition: high watermark minus the group's committed offset. */
+export async function consumerLag(
+  admin: Admin,
+  groupId: string,
+  topic: string,
+): Promise<{ partition: number; lag: number }[]> {
+  const [ends, committed] = await Promise.all([
+    admin.fetchTopicOffsets(topic),
+    admin.fetchOffsets({ groupId, topics: [topic] }),
+  ]);
+  const byPartition = new Map<number, string>();
+  for (const t of committed) for (const p of t.partitions) byPartition.set(p.partition, p.offset);
+  return ends.map((end) => {
+    const done = Number(byPartition.get(end.partition) ?? '-1');
+    const high = Number(end.high);
+    const low = Number(end.low);
+    return { partition: end.partition, lag: Math.max(0, high - (done < 0 ? low : done)) };
+  });
+}
+
+/** Header value as a string, whatever kafkajs handed us. */
+export function headerString(value: Buffer | string | (Buffer | string)[] | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const first = Array.isArray(value) ? value[0] : value;
+  return first === undefined ? undefined : first.toString();
+}
