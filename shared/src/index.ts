@@ -9,3 +9,4 @@ export * from './retry.js';
 export * from './ids.js';
 export * from './kafka.js';
 export * from './schema-registry.js';
+export * from './dead-letter.js';

@@ -59,7 +59,6 @@ export function createLifecycle(options: { logger: Logger; graceMs: number }): L
           options.logger.error({ graceMs: options.graceMs }, 'Shutdown grace period exceeded; exiting with work unfinished.');
           resolve(1);
         }, options.graceMs);
-        timer.unref();
       });
       begun = Promise.race([runSteps(), deadline]).finally(() => clearTimeout(timer));
       return begun;

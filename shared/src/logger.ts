@@ -68,6 +68,10 @@ export interface CreateLoggerOptions {
   destination?: DestinationStream;
 }
 
+function passError(value: unknown): unknown {
+  return value instanceof Error ? stdSerializers.err(value) : value;
+}
+
 export function createLogger(options: CreateLoggerOptions): Logger {
   const secrets = options.secrets ?? [];
   const pinoOptions: LoggerOptions = {
@@ -79,7 +83,9 @@ export function createLogger(options: CreateLoggerOptions): Logger {
       level: (label) => ({ level: label }),
       log: (object) => redact(object, secrets) as Record<string, unknown>,
     },
-    serializers: { err: stdSerializers.err, error: stdSerializers.err },
+    // Errors are serialised (and scrubbed) by redact() in formatters.log, which runs before
+    // serializers; pino's default err serializer would then re-serialise the plain object.
+    serializers: { err: passError, error: passError },
     hooks: {
       logMethod(args, method) {
         // Scrub the message text too, not only the merged object.

@@ -1,0 +1,27 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ERROR_CODES, PipelineError, errorCodeOf, isRetryable } from '@pra-pipeline/shared';
+
+test('every code has a bounded error type and stage', () => {
+  const types = new Set(['configuration_failed', 'request_failed', 'timed_out', 'parser_failed', 'encoder_failed', 'enrichment_failed', 'internal']);
+  const stages = new Set(['initializing', 'receiving', 'processing', 'sending']);
+  for (const [code, def] of Object.entries(ERROR_CODES)) {
+    assert.match(code, /^PIPE_[A-Z_]+$/);
+    assert.ok(types.has(def.errorType), `${code} has unknown error type ${def.errorType}`);
+    assert.ok(stages.has(def.stage), `${code} has unknown stage ${def.stage}`);
+  }
+});
+
+test('carries code, cause, retryable and context', () => {
+  const cause = new Error('socket hang up');
+  const err = new PipelineError('PIPE_UPSTREAM_HTTP', 'Fetching the report failed', { cause, context: { site: 'a' } });
+  assert.equal(err.code, 'PIPE_UPSTREAM_HTTP');
+  assert.equal(err.cause, cause);
+  assert.equal(err.retryable, true);
+  assert.equal(err.errorType, 'request_failed');
+  assert.deepEqual(err.context, { site: 'a' });
+  assert.equal(isRetryable(err), true);
+  assert.equal(isRetryable(new PipelineError('PIPE_UPSTREAM_HTTP', 'x', { retryable: false })), false);
+  assert.equal(isRetryable(new Error('plain')), false);
+  assert.equal(errorCodeOf(new Error('plain')), 'PIPE_INTERNAL');
+});
