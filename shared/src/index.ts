@@ -10,3 +10,4 @@ export * from './ids.js';
 export * from './kafka.js';
 export * from './schema-registry.js';
 export * from './dead-letter.js';
+export * from './record-headers.js';
