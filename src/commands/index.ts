@@ -1,4 +1,5 @@
 import type { Command } from './command.js';
+import { sinkCommand } from './sink.js';
 
 /** Every subcommand, in the order `--help` lists them. */
-export const commands: Command[] = [];
+export const commands: Command[] = [sinkCommand];

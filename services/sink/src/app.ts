@@ -1,0 +1,165 @@
+/**
+ * Builds the sink from configuration and dependencies; nothing happens on import.
+ * `buildSinkStage` is the part without Kafka, for the all-in-one mode: it takes
+ * records (or documents) handed over in process and a dead letter writer of the
+ * caller's choosing. `buildSinkApp` adds the consumer group, the dead letter
+ * producer and the index setup.
+ */
+import type { Client } from '@elastic/elasticsearch';
+import {
+  backoffDelay,
+  createIdempotentProducer,
+  createKafka,
+  createRegistry,
+  decodeValue,
+  ensureTopics,
+  sleep,
+  type Kafka,
+  type Logger,
+  type Metrics,
+  type ReadinessCheck,
+  type SchemaRegistry,
+} from '@pra-pipeline/shared';
+import type { SinkConfig } from './config.js';
+import { kafkaDeadLetterWriter } from './dead-letter-writer.js';
+import type { WireDecoder } from './document.js';
+import { bulkSender, createEsClient } from './es-client.js';
+import { ensureIndexSetup, type SetupResult } from './index-setup.js';
+import { KafkaSource } from './kafka-source.js';
+import { SinkStage, type DeadLetterWriter } from './stage.js';
+import { sinkMetrics } from './telemetry.js';
+
+type StageConfig = Pick<
+  SinkConfig,
+  'bulkMaxDocuments' | 'bulkMaxBytes' | 'bulkLinger' | 'bulkConcurrency' | 'bulkRetryBase' | 'bulkRetryMax' | 'sinkMaxBufferBytes' | 'sinkItemRetryLimit' | 'esRequestTimeout'
+>;
+
+export interface SinkStageDeps {
+  logger: Logger;
+  metrics: Metrics;
+  client: Client;
+  deadLetter: DeadLetterWriter;
+  /** Needed only for wire-format values; plain JSON values decode without it. */
+  decodeWire?: WireDecoder | undefined;
+}
+
+export function buildSinkStage(config: StageConfig, deps: SinkStageDeps): SinkStage {
+  return new SinkStage({
+    send: bulkSender(deps.client, config.esRequestTimeout),
+    decodeWire: deps.decodeWire,
+    deadLetter: deps.deadLetter,
+    limits: { maxDocuments: config.bulkMaxDocuments, maxBytes: config.bulkMaxBytes, lingerMs: config.bulkLinger },
+    concurrency: config.bulkConcurrency,
+    maxBufferBytes: config.sinkMaxBufferBytes,
+    retry: { baseMs: config.bulkRetryBase, maxMs: config.bulkRetryMax, itemRetryLimit: config.sinkItemRetryLimit },
+    metrics: sinkMetrics(deps.metrics),
+    logger: deps.logger,
+  });
+}
+
+export interface SinkAppDeps {
+  logger: Logger;
+  metrics: Metrics;
+  client?: Client;
+  kafka?: Kafka;
+  registry?: SchemaRegistry;
+}
+
+export interface SinkApp {
+  readonly stage: SinkStage;
+  readonly source: KafkaSource;
+  readonly client: Client;
+  readonly readiness: Record<string, ReadinessCheck>;
+  /** Installs the index template (retrying while Elasticsearch is unreachable), then starts consuming. */
+  start(): Promise<void>;
+  /** Stops fetching, finishes or abandons in-flight work within `graceMs`, commits, disconnects. */
+  stop(graceMs: number): Promise<void>;
+}
+
+export function buildSinkApp(config: SinkConfig, deps: SinkAppDeps): SinkApp {
+  const { logger } = deps;
+  const client = deps.client ?? createEsClient(config, logger);
+  const kafka = deps.kafka ?? createKafka(config, logger);
+  const registry = deps.registry ?? createRegistry(config);
+  const producer = createIdempotentProducer(kafka);
+  const consumer = kafka.consumer({
+    groupId: config.sinkGroupId,
+    readUncommitted: false,
+    // Room for one batch at the default fetch sizes; memory is bounded by pausing, not by these.
+    maxBytesPerPartition: Math.min(config.sinkMaxBufferBytes, 1024 * 1024),
+    allowAutoTopicCreation: false,
+  });
+  const stage = buildSinkStage(config, {
+    logger,
+    metrics: deps.metrics,
+    client,
+    deadLetter: kafkaDeadLetterWriter(producer, config.kafkaDlqTopic),
+    decodeWire: (value) => decodeValue(registry, value),
+  });
+  const source = new KafkaSource({
+    consumer,
+    topic: config.sinkTopic,
+    stage,
+    partitionsConcurrency: config.sinkPartitionsConcurrency,
+    commitIntervalMs: config.sinkCommitInterval,
+    metrics: sinkMetrics(deps.metrics),
+    logger,
+  });
+
+  let setup: SetupResult | undefined;
+  let setupProblem = 'index template not installed yet';
+  let stopping = false;
+
+  async function installIndexSetup(): Promise<void> {
+    if (!config.sinkSetupIndex) {
+      setup = { template: config.indexTemplateName, ilmPolicy: undefined };
+      return;
+    }
+    for (let attempt = 1; !stopping; attempt++) {
+      try {
+        setup = await ensureIndexSetup(client, config, logger);
+        return;
+      } catch (err) {
+        setupProblem = `installing the index template failed: ${(err as Error).message}`.slice(0, 300);
+        logger.warn({ err, attempt }, 'Installing the index template failed; trying again.');
+        await sleep(backoffDelay(attempt, { baseMs: 500, maxMs: 15_000 }));
+      }
+    }
+  }
+
+  return {
+    stage,
+    source,
+    client,
+    readiness: {
+      kafka: () => source.status(),
+      elasticsearch: () => (setup ? stage.indexer.status() : { ok: false, detail: setupProblem }),
+    },
+    async start() {
+      // The template must exist before the first document creates a data stream.
+      await installIndexSetup();
+      if (stopping) return;
+      if (config.kafkaCreateTopics) {
+        const admin = kafka.admin();
+        await admin.connect();
+        try {
+          await ensureTopics(admin, [
+            { topic: config.sinkTopic, numPartitions: config.kafkaTopicPartitions, replicationFactor: config.kafkaReplicationFactor },
+            { topic: config.kafkaDlqTopic, numPartitions: config.kafkaTopicPartitions, replicationFactor: config.kafkaReplicationFactor },
+          ]);
+        } finally {
+          await admin.disconnect();
+        }
+      }
+      await producer.connect();
+      await source.start();
+      logger.info({ topic: config.sinkTopic, groupId: config.sinkGroupId }, 'Sink started.');
+    },
+    async stop(graceMs) {
+      stopping = true;
+      await source.stop(graceMs);
+      await producer.disconnect();
+      await client.close();
+    },
+  };
+}

@@ -1,0 +1,25 @@
+/** Dead letters to the Kafka dead letter topic: original key, value and headers, plus the reason headers. */
+import { deadLetterMessage, type Producer } from '@pra-pipeline/shared';
+import type { DeadLetterWriter } from './stage.js';
+
+export const SINK_STAGE = 'sink';
+
+export function kafkaDeadLetterWriter(producer: Producer, topic: string): DeadLetterWriter {
+  return async (record, failure) => {
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: [
+        deadLetterMessage(record, {
+          stage: SINK_STAGE,
+          errorCode: failure.code,
+          errorType: failure.errorType,
+          reason: failure.reason,
+          sourceTopic: record.topic,
+          sourcePartition: record.partition,
+          sourceOffset: record.offset,
+        }),
+      ],
+    });
+  };
+}

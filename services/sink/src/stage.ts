@@ -1,0 +1,126 @@
+/**
+ * The sink stage without its source: records in (from Kafka, or handed over in
+ * process by the all-in-one mode), each settled exactly once as indexed,
+ * duplicate, dead-lettered or skipped. Decoding, dead letters and the indexer
+ * meet here; offsets and consumer groups do not.
+ */
+import { ERROR_CODES, PipelineError, type ErrorCode, type IHeaders, type Logger } from '@pra-pipeline/shared';
+import type { BatchLimits } from './batcher.js';
+import { BulkIndexer, type BulkSend, type Outcome } from './bulk-indexer.js';
+import { parseValue, toSinkDocument, type WireDecoder } from './document.js';
+import type { RetrySchedule } from './retry-schedule.js';
+import type { SinkMetrics } from './telemetry.js';
+
+export interface SinkRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers?: IHeaders | undefined;
+}
+
+export type StageOutcome = Outcome | { result: 'skipped' };
+
+export interface DeadLetterFailure {
+  code: ErrorCode;
+  /** Elasticsearch's error type, or the code's type for records that never reached it. */
+  errorType: string;
+  reason: string;
+}
+
+/** Writes a dead letter; resolves once it is durable (acknowledged by the topic). */
+export type DeadLetterWriter = (record: SinkRecord, failure: DeadLetterFailure) => Promise<void>;
+
+export interface SinkStageOptions {
+  send: BulkSend;
+  decodeWire: WireDecoder | undefined;
+  deadLetter: DeadLetterWriter;
+  limits: BatchLimits;
+  concurrency: number;
+  maxBufferBytes: number;
+  retry: RetrySchedule;
+  metrics: SinkMetrics;
+  logger: Logger;
+}
+
+interface Ticket {
+  record: SinkRecord;
+  done: (outcome: StageOutcome) => void;
+}
+
+export class SinkStage {
+  readonly indexer: BulkIndexer<Ticket>;
+  readonly #o: SinkStageOptions;
+
+  constructor(options: SinkStageOptions) {
+    this.#o = options;
+    this.indexer = new BulkIndexer<Ticket>({
+      send: options.send,
+      limits: options.limits,
+      concurrency: options.concurrency,
+      maxBufferBytes: options.maxBufferBytes,
+      retry: options.retry,
+      metrics: options.metrics,
+      logger: options.logger,
+      settle: async (item, outcome) => {
+        if (outcome.result === 'rejected') {
+          await options.deadLetter(item.ref.record, { code: outcome.code, errorType: outcome.errorType, reason: outcome.reason });
+        }
+        item.ref.done(outcome);
+      },
+    });
+  }
+
+  /** Bytes a record will hold while buffered: its value twice (the original for a dead letter, the bulk line) plus a margin. */
+  static estimate(record: Pick<SinkRecord, 'value' | 'key'>): number {
+    return 2 * (record.value?.length ?? 0) + (record.key?.length ?? 0) + 160;
+  }
+
+  hasRoom(bytes = 0): boolean {
+    return this.indexer.hasRoom(bytes);
+  }
+
+  /**
+   * Decodes one record and queues its document. `done` is called once, when the
+   * record is settled. Throws a retryable PipelineError when the registry cannot be
+   * reached (the caller tries again later); a record that cannot be decoded is
+   * dead-lettered here.
+   */
+  async write(record: SinkRecord, done: (outcome: StageOutcome) => void): Promise<void> {
+    if (record.value === null) {
+      this.#o.metrics.skipped.inc();
+      done({ result: 'skipped' });
+      return;
+    }
+    let document;
+    try {
+      const parsed = await parseValue(record.value, this.#o.decodeWire);
+      document = toSinkDocument(parsed.document, parsed.raw);
+    } catch (err) {
+      if (err instanceof PipelineError && err.retryable) throw err;
+      const code = err instanceof PipelineError ? err.code : 'PIPE_RECORD_INVALID';
+      const errorType = ERROR_CODES[code].errorType;
+      const reason = (err as Error).message;
+      await this.#o.deadLetter(record, { code, errorType, reason });
+      this.#o.metrics.deadLettered.inc({ error_type: errorType });
+      this.#o.metrics.errors.inc({ code, error_type: errorType, stage: 'processing' });
+      this.#o.logger.debug({ code, topic: record.topic, partition: record.partition, offset: record.offset }, 'Record is not a document; dead-lettered.');
+      done({ result: 'rejected', code, status: 0, errorType, reason });
+      return;
+    }
+    this.indexer.add({
+      id: document.id,
+      index: document.index,
+      operation: document.operation,
+      createdMs: document.createdMs,
+      extraBytes: record.value.length + (record.key?.length ?? 0),
+      ref: { record, done },
+    });
+  }
+
+  /** A document already in memory (the all-in-one mode without Kafka); settled through `done`. */
+  async writeDocument(document: object, source: Omit<SinkRecord, 'value'>, done: (outcome: StageOutcome) => void): Promise<void> {
+    await this.write({ ...source, value: Buffer.from(JSON.stringify(document), 'utf8') }, done);
+  }
+}
