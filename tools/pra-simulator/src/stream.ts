@@ -4,7 +4,6 @@
  * A cut (for fault injection) stops after a number of bytes, then resets the
  * connection, ends the body early, or injects broken markup and carries on.
  */
-import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 
 const CHUNK_BYTES = 64 * 1024;
@@ -18,7 +17,15 @@ export interface Cut {
 async function send(res: ServerResponse, chunk: string): Promise<boolean> {
   if (res.destroyed) return false;
   if (!res.write(chunk)) {
-    await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        res.off('drain', done);
+        res.off('close', done);
+        resolve();
+      };
+      res.on('drain', done);
+      res.on('close', done);
+    });
   }
   return !res.destroyed;
 }
