@@ -1,6 +1,8 @@
 import type { Command } from './command.js';
+import { enricherCommand } from './enricher.js';
+import { mapCommand } from './map.js';
 import { simulatorCommand } from './simulator.js';
 import { sinkCommand } from './sink.js';
 
 /** Every subcommand, in the order `--help` lists them. */
-export const commands: Command[] = [sinkCommand, simulatorCommand];
+export const commands: Command[] = [enricherCommand, mapCommand, sinkCommand, simulatorCommand];

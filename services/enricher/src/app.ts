@@ -1,0 +1,161 @@
+/**
+ * Builds the enricher from its configuration: GeoIP, the registered schema,
+ * the producer, and the consumer group that drives the stage.
+ */
+import {
+  COMPATIBILITY,
+  createIdempotentProducer,
+  createKafka,
+  createRegistry,
+  encodeValue,
+  ensureTopics,
+  registerJsonSchema,
+  type DependencyStatus,
+  type Logger,
+  type Metrics,
+} from '@pra-pipeline/shared';
+import type { EnricherConfig } from './config.js';
+import { GeoIpDatabases, type GeoIpStatus } from './geoip.js';
+import { KafkaRunner, kafkaOutput } from './kafka-runner.js';
+import { documentJsonSchema } from './schema-gen.js';
+import { EnricherStage, type DocumentEncoder, type EnricherOutput } from './stage.js';
+import { enricherMetrics, type EnricherMetrics } from './telemetry.js';
+
+export interface EnricherApp {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  readiness: Record<string, () => DependencyStatus>;
+}
+
+/** Opens the GeoIP databases (if configured) and keeps the metrics current; undefined without a directory. */
+export async function openGeoIp(
+  config: Pick<EnricherConfig, 'geoipDir' | 'geoipReloadInterval' | 'geoipCacheSize'>,
+  metrics: EnricherMetrics,
+  logger: Logger,
+): Promise<GeoIpDatabases | undefined> {
+  const report = (status: GeoIpStatus) => {
+    for (const kind of ['city', 'asn', 'country'] as const) metrics.geoDatabases.set({ kind }, status[kind] ? 1 : 0);
+    if (status.ageSeconds !== undefined) metrics.geoDatabaseAge.set(status.ageSeconds);
+    for (const problem of status.problems) logger.warn(problem, 'A file in the GeoIP directory is not a usable database.');
+    if (!status.city && !status.asn) {
+      logger.warn({ dir: status.dir }, 'No GeoIP City or ASN database found; documents carry no geo fields until one appears.');
+    } else {
+      logger.info({ databases: status.databases.filter((d) => d.used).map((d) => `${d.databaseType} (${d.buildEpoch})`) }, 'GeoIP databases loaded.');
+    }
+  };
+  if (!config.geoipDir) {
+    for (const kind of ['city', 'asn', 'country'] as const) metrics.geoDatabases.set({ kind }, 0);
+    logger.warn('GEOIP_DIR is not set; documents carry no geo fields.');
+    return undefined;
+  }
+  const geo = await GeoIpDatabases.open({
+    dir: config.geoipDir,
+    cacheSize: config.geoipCacheSize,
+    pollIntervalMs: config.geoipReloadInterval,
+    onReload: report,
+    onError: (err) => logger.warn({ err, dir: config.geoipDir }, 'Reading the GeoIP directory failed; the databases in use stay.'),
+  });
+  report(geo.status());
+  return geo;
+}
+
+/** The stage, for any source and output (Kafka here; in-process queues in the all-in-one mode). */
+export function buildEnricherStage(options: {
+  config: Pick<EnricherConfig, 'xmlMaxBytes' | 'xmlMaxDepth'>;
+  geo: GeoIpDatabases | undefined;
+  encode: DocumentEncoder;
+  output: EnricherOutput;
+  metrics: EnricherMetrics;
+  logger: Logger;
+}): EnricherStage {
+  return new EnricherStage({
+    geo: () => options.geo,
+    limits: { maxBytes: options.config.xmlMaxBytes, maxDepth: options.config.xmlMaxDepth },
+    encode: options.encode,
+    output: options.output,
+    metrics: options.metrics,
+    logger: options.logger,
+  });
+}
+
+export async function buildEnricherApp(config: EnricherConfig, deps: { logger: Logger; metrics: Metrics }): Promise<EnricherApp> {
+  const { logger } = deps;
+  const metrics = enricherMetrics(deps.metrics);
+  const kafka = createKafka(config, logger);
+  const registry = createRegistry(config);
+  const producer = createIdempotentProducer(kafka);
+  const consumer = kafka.consumer({
+    groupId: config.enricherGroupId,
+    readUncommitted: false,
+    sessionTimeout: 30_000,
+    heartbeatInterval: 3_000,
+    maxBytesPerPartition: Math.max(1_048_576, config.enricherChunkBytes),
+    allowAutoTopicCreation: false,
+  });
+  let geo: GeoIpDatabases | undefined;
+  let schemaId: number | undefined;
+  let runner: KafkaRunner | undefined;
+
+  return {
+    readiness: {
+      kafka: () => runner?.status() ?? { ok: false, detail: 'starting' },
+      registry: () => (schemaId === undefined ? { ok: false, detail: 'schema not registered yet' } : { ok: true, detail: `schema id ${schemaId}` }),
+      geoip: () => {
+        if (!geo) return { ok: true, detail: 'no GeoIP directory configured' };
+        const status = geo.status();
+        return { ok: true, detail: status.city || status.asn ? `city=${status.city} asn=${status.asn}` : 'no database found' };
+      },
+    },
+    async start() {
+      geo = await openGeoIp(config, metrics, logger);
+      if (config.kafkaCreateTopics) {
+        const admin = kafka.admin();
+        await admin.connect();
+        try {
+          const created = await ensureTopics(
+            admin,
+            [config.enricherInputTopic, config.enricherOutputTopic, config.kafkaDlqTopic].map((topic) => ({
+              topic,
+              numPartitions: config.kafkaTopicPartitions,
+              replicationFactor: config.kafkaReplicationFactor,
+            })),
+          );
+          if (created.length > 0) logger.info({ topics: created }, 'Created topics.');
+        } finally {
+          await admin.disconnect();
+        }
+      }
+      const subject = `${config.enricherOutputTopic}-value`;
+      schemaId = await registerJsonSchema(registry, subject, documentJsonSchema(), COMPATIBILITY.BACKWARD);
+      logger.info({ subject, schemaId }, 'Document schema registered.');
+      await producer.connect();
+      const id = schemaId;
+      const stage = buildEnricherStage({
+        config,
+        geo,
+        encode: (document) => encodeValue(registry, id, document),
+        output: kafkaOutput(producer, config.enricherOutputTopic, config.kafkaDlqTopic),
+        metrics,
+        logger,
+      });
+      runner = new KafkaRunner({
+        consumer,
+        stage,
+        inputTopic: config.enricherInputTopic,
+        partitionsConcurrency: config.enricherPartitionsConcurrency,
+        chunkRecords: config.enricherChunkRecords,
+        chunkBytes: config.enricherChunkBytes,
+        metrics,
+        logger,
+      });
+      await runner.start();
+      logger.info({ input: config.enricherInputTopic, output: config.enricherOutputTopic, group: config.enricherGroupId }, 'Enricher started.');
+    },
+    async stop() {
+      // disconnect() waits for the batch in hand: its chunk is produced and committed, or re-delivered later.
+      await consumer.disconnect();
+      await producer.disconnect();
+      geo?.close();
+    },
+  };
+}

@@ -1,0 +1,26 @@
+/** The enricher's variables. */
+import { DEFAULT_XML_LIMITS } from './xml.js';
+import { checkKafkaVars, kafkaVars, loadConfig, opsVars, registryVars, v, type ConfigOf, type LoadOptions } from '@pra-pipeline/shared';
+
+export const enricherSchema = {
+  ...opsVars,
+  ...kafkaVars,
+  ...registryVars,
+  enricherInputTopic: v.string({ default: 'pra.raw.access-session.v1', doc: 'Topic of raw session XML, as the poller writes it.' }),
+  enricherOutputTopic: v.string({ default: 'pra.ecs.access-session.v1', doc: 'Topic of ECS documents; its JSON Schema is registered as <topic>-value.' }),
+  enricherGroupId: v.string({ default: 'pra-enricher', doc: 'Consumer group of the enricher.' }),
+  enricherPartitionsConcurrency: v.integer({ default: 2, min: 1, max: 64, doc: 'Partitions processed at once by one enricher.' }),
+  enricherChunkRecords: v.integer({ default: 200, min: 1, doc: 'Sessions transformed, produced and committed together; bounds memory per partition.' }),
+  enricherChunkBytes: v.integer({ default: 8 * 1024 * 1024, min: 1024, unit: 'bytes', doc: 'Raw bytes transformed, produced and committed together.' }),
+  geoipDir: v.string({ optional: true, doc: 'Directory of MaxMind .mmdb files (City and ASN); without it documents carry no geo fields.' }),
+  geoipReloadInterval: v.duration({ default: 60_000, doc: 'How often to look for changed GeoIP database files ; files are swapped without a restart.' }),
+  geoipCacheSize: v.integer({ default: 10_000, min: 0, doc: 'Addresses whose GeoIP result is cached.' }),
+  xmlMaxBytes: v.integer({ default: DEFAULT_XML_LIMITS.maxBytes, min: 1024, unit: 'bytes', doc: 'Largest session XML accepted; larger ones are dead-lettered.' }),
+  xmlMaxDepth: v.integer({ default: DEFAULT_XML_LIMITS.maxDepth, min: 8, doc: 'Deepest XML nesting accepted; deeper input is dead-lettered.' }),
+};
+
+export type EnricherConfig = ConfigOf<typeof enricherSchema>;
+
+export function loadEnricherConfig(options: LoadOptions = {}) {
+  return loadConfig('enricher', enricherSchema, options, (c) => checkKafkaVars(c));
+}

@@ -1,0 +1,65 @@
+/**
+ * A raw record (one session's XML plus the poller's headers) to the ECS
+ * documents of its events. Pure apart from the GeoIP lookup it is handed.
+ * Input errors throw PipelineError (PIPE_XML_MALFORMED, PIPE_XML_LIMIT,
+ * PIPE_SESSION_EMPTY, PIPE_RECORD_INVALID) for the caller to dead-letter.
+ */
+import { PipelineError, RECORD_HEADERS, headerString, parseRawRecordKey, type IHeaders } from '@pra-pipeline/shared';
+import type { GeoLookup } from './geo-fields.js';
+import { DEFAULT_TAGS, type SiteContext } from './site-context.js';
+import { sessionsToRecords } from './stage-a.js';
+import { recordsToDocuments, type EcsDocument } from './stage-b.js';
+import type { XmlLimits } from './xml.js';
+
+export interface RawRecord {
+  key: Buffer | null;
+  value: Buffer | null;
+  headers?: IHeaders | undefined;
+}
+
+export interface EnrichedSession {
+  /** `<site>/<lsid>`: the output records' key, so one session stays on one partition. */
+  key: string;
+  documents: EcsDocument[];
+}
+
+function flag(headers: IHeaders, name: string): boolean {
+  return headerString(headers[name])?.trim().toLowerCase() === 'true';
+}
+
+/** The site options the poller attached to the record (ecs-mapping.md B.14, B.15). */
+export function siteContextOf(record: RawRecord): SiteContext {
+  const headers = record.headers ?? {};
+  const key = record.key?.toString();
+  const site = headerString(headers[RECORD_HEADERS.site]) ?? (key ? parseRawRecordKey(key)?.site : undefined);
+  if (!site) {
+    throw new PipelineError('PIPE_RECORD_INVALID', `The record has no ${RECORD_HEADERS.site} header and no <site>/<lsid> key`);
+  }
+  const fetchedAt = headerString(headers[RECORD_HEADERS.fetchedAt]);
+  if (!fetchedAt || Number.isNaN(Date.parse(fetchedAt))) {
+    throw new PipelineError('PIPE_RECORD_INVALID', `The record's ${RECORD_HEADERS.fetchedAt} header is missing or not a date`);
+  }
+  const tags = headerString(headers[RECORD_HEADERS.tags]);
+  const host = headerString(headers[RECORD_HEADERS.siteHost]);
+  const namespace = headerString(headers[RECORD_HEADERS.namespace]);
+  return {
+    site,
+    ...(host ? { host } : {}),
+    ...(namespace ? { namespace } : {}),
+    tags: tags === undefined ? DEFAULT_TAGS : tags.split(',').map((t) => t.trim()).filter((t) => t.length > 0),
+    preserveOriginalEvent: flag(headers, RECORD_HEADERS.preserveOriginalEvent),
+    preserveDuplicateCustomFields: flag(headers, RECORD_HEADERS.preserveDuplicateCustomFields),
+    fetchedAt,
+  };
+}
+
+export function enrichRawRecord(record: RawRecord, geo: GeoLookup | undefined, limits: Partial<XmlLimits>): EnrichedSession[] {
+  if (record.value === null || record.value.length === 0) {
+    throw new PipelineError('PIPE_RECORD_INVALID', 'The record has no value (a tombstone or an empty message)');
+  }
+  const context = siteContextOf(record);
+  return sessionsToRecords(record.value, limits).map((session) => ({
+    key: `${context.site}/${session.lsid ?? session.lseq ?? 'unknown'}`,
+    documents: recordsToDocuments(session.records, context, geo),
+  }));
+}

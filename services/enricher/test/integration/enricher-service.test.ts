@@ -1,0 +1,154 @@
+/**
+ * The enricher on the real broker and registry: raw records in, registered ECS
+ * documents out (decoded by an independent consumer with the registry's schema),
+ * a malformed record dead-lettered with its reason while the records after it
+ * are processed, and input offsets committed past all of them.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import {
+  createKafka,
+  createLogger,
+  createRegistry,
+  decodeValue,
+  DLQ_HEADERS,
+  headerString,
+  Metrics,
+  RECORD_HEADERS,
+  type Kafka,
+} from '@pra-pipeline/shared';
+import { buildEnricherApp, type EnricherApp } from '../../src/app.js';
+import { loadEnricherConfig } from '../../src/config.js';
+import { testdata } from '../testdata.js';
+
+const env = process.env;
+const id = randomUUID().slice(0, 8);
+const topics = { input: `it-raw-${id}`, output: `it-ecs-${id}`, dlq: `it-dlq-${id}` };
+const quiet = createLogger({ service: 'test', level: 'warn', destination: new Writable({ write: (_c, _e, d) => d() }) });
+
+let kafka: Kafka;
+let app: EnricherApp;
+
+function sessionXml(lsid: string): Buffer {
+  const report = readFileSync(testdata('pra/report-single-session.xml'), 'utf8');
+  const session = report.slice(report.indexOf('<session>'), report.lastIndexOf('</session>') + '</session>'.length);
+  return Buffer.from(session.replace('<session>', `<session lsid="${lsid}">`));
+}
+
+function rawHeaders(site: string) {
+  return {
+    [RECORD_HEADERS.site]: site,
+    [RECORD_HEADERS.siteHost]: `${site}.example.com`,
+    [RECORD_HEADERS.namespace]: 'it',
+    [RECORD_HEADERS.fetchedAt]: new Date().toISOString(),
+    [RECORD_HEADERS.contentType]: 'application/xml',
+  };
+}
+
+async function readTopic(topic: string, count: number, timeoutMs = 60_000) {
+  const consumer = kafka.consumer({ groupId: `it-reader-${randomUUID()}`, readUncommitted: false });
+  const messages: { key: string; value: Buffer; headers: Record<string, string | undefined> }[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let done!: () => void;
+  const enough = new Promise<void>((resolve) => (done = resolve));
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, headerString(v)]));
+      messages.push({ key: message.key?.toString() ?? '', value: message.value ?? Buffer.alloc(0), headers });
+      if (messages.length >= count) done();
+    },
+  });
+  const timer = setTimeout(done, timeoutMs);
+  await enough;
+  clearTimeout(timer);
+  await consumer.disconnect();
+  return messages;
+}
+
+before(async () => {
+  assert.ok(env.KAFKA_BROKERS && env.SCHEMA_REGISTRY_URL, 'KAFKA_BROKERS and SCHEMA_REGISTRY_URL must name the test servers (run through npm test)');
+  const { config } = loadEnricherConfig({
+    env: {
+      KAFKA_BROKERS: env.KAFKA_BROKERS,
+      SCHEMA_REGISTRY_URL: env.SCHEMA_REGISTRY_URL,
+      ENRICHER_INPUT_TOPIC: topics.input,
+      ENRICHER_OUTPUT_TOPIC: topics.output,
+      KAFKA_DLQ_TOPIC: topics.dlq,
+      ENRICHER_GROUP_ID: `it-enricher-${id}`,
+      KAFKA_TOPIC_PARTITIONS: '1',
+      GEOIP_DIR: testdata('geoip'),
+      HTTP_PORT: '0',
+    },
+  });
+  kafka = createKafka(config, quiet);
+  app = await buildEnricherApp(config, { logger: quiet, metrics: new Metrics({ defaultMetrics: false }) });
+  await app.start();
+});
+
+after(async () => {
+  await app?.stop();
+});
+
+test('raw records become registered ECS documents; a malformed one is dead-lettered and the rest go on', async () => {
+  const producer = kafka.producer({ idempotent: true });
+  await producer.connect();
+  await producer.send({
+    topic: topics.input,
+    acks: -1,
+    messages: [
+      { key: 'east/lsid-1', value: sessionXml('lsid-1'), headers: rawHeaders('east') },
+      { key: 'east/lsid-2', value: Buffer.from('<session lsid="lsid-2"><session_details><event timestamp="1"'), headers: rawHeaders('east') },
+      { key: 'west/lsid-3', value: sessionXml('lsid-3'), headers: rawHeaders('west') },
+    ],
+  });
+  await producer.disconnect();
+
+  const outputs = await readTopic(topics.output, 2);
+  assert.equal(outputs.length, 2);
+  assert.deepEqual(outputs.map((m) => m.key).sort(), ['east/lsid-1', 'west/lsid-3']);
+
+  // An independent reader: a fresh registry client that knows only the id in the wire format.
+  const reader = createRegistry({ schemaRegistryUrl: env.SCHEMA_REGISTRY_URL! });
+  const docs = await Promise.all(outputs.map((m) => decodeValue<Record<string, Record<string, unknown>>>(reader, m.value)));
+  for (const doc of docs) {
+    assert.equal(doc.event?.action, 'session-start');
+    assert.equal(doc.data_stream?.namespace, 'it');
+    assert.equal(typeof doc.event?.id, 'string');
+    // 175.16.199.0, the representative's public IP, is Changchun in the MaxMind test database.
+    assert.equal((doc.source?.geo as Record<string, unknown>)?.city_name, 'Changchun');
+  }
+  assert.notEqual(docs[0]!.event?.id, docs[1]!.event?.id);
+  assert.deepEqual(docs.map((d) => d.observer?.hostname).sort(), ['east.example.com', 'west.example.com']);
+
+  const res = await fetch(`${env.SCHEMA_REGISTRY_URL}/subjects/${topics.output}-value/versions/latest`);
+  assert.equal(res.status, 200);
+  const registered = (await res.json()) as { schemaType?: string; id: number };
+  assert.equal(registered.schemaType, 'JSON');
+  assert.equal(outputs[0]!.value.readInt32BE(1), registered.id);
+
+  const dead = await readTopic(topics.dlq, 1);
+  assert.equal(dead.length, 1);
+  assert.equal(dead[0]!.key, 'east/lsid-2');
+  assert.equal(dead[0]!.headers[DLQ_HEADERS.stage], 'enricher');
+  assert.equal(dead[0]!.headers[DLQ_HEADERS.errorCode], 'PIPE_XML_MALFORMED');
+  assert.equal(dead[0]!.headers[DLQ_HEADERS.sourceTopic], topics.input);
+  assert.equal(dead[0]!.headers[DLQ_HEADERS.sourceOffset], '1');
+  assert.ok((dead[0]!.headers[DLQ_HEADERS.reason] ?? '').length > 0);
+  assert.equal(dead[0]!.value.toString(), '<session lsid="lsid-2"><session_details><event timestamp="1"');
+
+  const admin = kafka.admin();
+  await admin.connect();
+  // The commit follows the acknowledged produce; give it a moment rather than racing it.
+  let offset: string | undefined;
+  for (let i = 0; i < 50 && offset !== '3'; i++) {
+    const committed = await admin.fetchOffsets({ groupId: `it-enricher-${id}`, topics: [topics.input] });
+    offset = committed[0]?.partitions[0]?.offset;
+    if (offset !== '3') await new Promise((r) => setTimeout(r, 200));
+  }
+  await admin.disconnect();
+  assert.equal(offset, '3');
+});
