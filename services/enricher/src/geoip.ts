@@ -49,8 +49,18 @@ export interface GeoIpOptions {
   onError?: (err: Error) => void;
 }
 
+interface Candidate {
+  kind: GeoDatabaseKind;
+  file: string;
+  reader: Reader<never>;
+  built: number;
+  type: string;
+}
+
 interface Loaded {
   signature: string;
+  /** Every readable database by file name, to fall back on when a new version cannot be read. */
+  byFile: Map<string, Candidate>;
   city: Reader<CityResponse> | undefined;
   asn: Reader<AsnResponse> | undefined;
   country: Reader<CityResponse> | undefined;
@@ -59,7 +69,7 @@ interface Loaded {
   loadedAt: string | undefined;
 }
 
-const EMPTY: Loaded = { signature: '', city: undefined, asn: undefined, country: undefined, databases: [], problems: [], loadedAt: undefined };
+const EMPTY: Loaded = { signature: '', byFile: new Map(), city: undefined, asn: undefined, country: undefined, databases: [], problems: [], loadedAt: undefined };
 
 /** The kind of a database from its metadata type, e.g. "GeoLite2-City", "GeoIP2-ISP". */
 export function databaseKind(databaseType: string): GeoDatabaseKind | undefined {
@@ -79,8 +89,8 @@ async function mmdbFiles(dir: string): Promise<{ files: string[]; signature: str
   return { files: names, signature: parts.join('|') };
 }
 
-async function load(dir: string, files: string[], signature: string): Promise<Loaded> {
-  const candidates: { kind: GeoDatabaseKind; file: string; reader: Reader<never>; built: number; type: string }[] = [];
+async function load(dir: string, files: string[], signature: string, previous: Loaded): Promise<Loaded> {
+  const candidates: Candidate[] = [];
   const problems: Loaded['problems'] = [];
   for (const file of files) {
     try {
@@ -90,15 +100,19 @@ async function load(dir: string, files: string[], signature: string): Promise<Lo
       if (kind === undefined) problems.push({ file, message: `Unsupported database type ${type}` });
       else candidates.push({ kind, file, reader, type, built: reader.metadata.buildEpoch.getTime() });
     } catch (err) {
-      problems.push({ file, message: (err as Error).message });
+      // A file being replaced may be half-written: keep its last good version.
+      const last = previous.byFile.get(file);
+      if (last !== undefined) candidates.push(last);
+      problems.push({ file, message: `${(err as Error).message}${last === undefined ? '' : ' (the previous version stays in use)'}` });
     }
   }
   // Newest build wins; equal builds: the first file name.
   candidates.sort((a, b) => b.built - a.built || a.file.localeCompare(b.file));
-  const chosen = new Map<GeoDatabaseKind, (typeof candidates)[number]>();
+  const chosen = new Map<GeoDatabaseKind, Candidate>();
   for (const c of candidates) if (!chosen.has(c.kind)) chosen.set(c.kind, c);
   return {
     signature,
+    byFile: new Map(candidates.map((c) => [c.file, c])),
     city: chosen.get('city')?.reader as Reader<CityResponse> | undefined,
     asn: chosen.get('asn')?.reader as Reader<AsnResponse> | undefined,
     country: chosen.get('country')?.reader as Reader<CityResponse> | undefined,
@@ -153,7 +167,7 @@ export class GeoIpDatabases implements GeoLookup {
     if (listing.signature === this.#loaded.signature) return false;
     let next: Loaded;
     try {
-      next = await load(this.#options.dir, listing.files, listing.signature);
+      next = await load(this.#options.dir, listing.files, listing.signature, this.#loaded);
     } catch (err) {
       this.#options.onError?.(err as Error);
       return false;

@@ -78,7 +78,8 @@ function isArray(tagName: string, matcher: unknown, _isLeaf: boolean, isAttribut
 
 const parsers = new Map<number, XMLParser>();
 
-function parserFor(maxDepth: number): XMLParser {
+/** The configured parser (no validation, no declaration check): exported for tests of the decoder layer. */
+export function parserFor(maxDepth: number): XMLParser {
   let parser = parsers.get(maxDepth);
   if (parser === undefined) {
     parser = new XMLParser({
