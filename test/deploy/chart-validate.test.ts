@@ -1,0 +1,105 @@
+/**
+ * The chart is linted and rendered with every ci/*-values.yaml, and every
+ * rendered object is validated: built-in kinds by kubeconform against the
+ * Kubernetes JSON schemas (strict: unknown fields fail), the Prometheus
+ * Operator and KEDA kinds against the schemas generated from their CRDs.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
+import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
+import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
+import { TriggerAuthentication } from '@kubernetes-models/keda/keda.sh/v1alpha1/TriggerAuthentication';
+import { KUBERNETES_VERSIONS, chartDir, ciValuesFiles, helmTemplate, kubernetesSchemaDir, parseObjects, rendered, run, tool, type K8sObject } from './tools.js';
+
+const CRD_MODELS: Record<string, new (data: never) => { validate(): void }> = {
+  'monitoring.coreos.com/v1/ServiceMonitor': ServiceMonitor as never,
+  'monitoring.coreos.com/v1/PrometheusRule': PrometheusRule as never,
+  'keda.sh/v1alpha1/ScaledObject': ScaledObject as never,
+  'keda.sh/v1alpha1/TriggerAuthentication': TriggerAuthentication as never,
+};
+const CRD_KINDS = ['ServiceMonitor', 'PrometheusRule', 'ScaledObject', 'TriggerAuthentication'];
+
+function kubeconform(objects: readonly K8sObject[], version: string): { code: number; out: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'pra-kubeconform-'));
+  try {
+    const file = join(dir, 'rendered.yaml');
+    writeFileSync(file, objects.map((o) => stringify(o)).join('---\n'));
+    const schemaDir = kubernetesSchemaDir(version);
+    return run(tool('kubeconform'), [
+      '-strict',
+      '-summary',
+      '-output', 'text',
+      '-kubernetes-version', version,
+      '-schema-location', join(schemaDir, '{{.ResourceKind}}{{.KindSuffix}}.json'),
+      '-skip', CRD_KINDS.join(','),
+      file,
+    ]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('the chart has ci values files for the usual combinations', () => {
+  const files = ciValuesFiles();
+  for (const name of ['default', 'production', 'keda', 'geoipupdate', 'minimal', 'poller-shard']) {
+    assert.ok(files.includes(`${name}-values.yaml`), `ci/${name}-values.yaml is missing (have ${files.join(', ')})`);
+  }
+});
+
+test('helm lint --strict passes with every ci values file', () => {
+  for (const file of ciValuesFiles()) {
+    const result = run(tool('helm'), ['lint', '--strict', chartDir, '-f', join(chartDir, 'ci', file)]);
+    assert.equal(result.code, 0, `helm lint --strict -f ci/${file} failed:\n${result.out}`);
+    assert.match(result.out, /1 chart\(s\) linted, 0 chart\(s\) failed/);
+  }
+});
+
+for (const file of ['', ...ciValuesFiles()]) {
+  const label = file ? `ci/${file}` : 'the default values';
+  test(`${label}: every rendered object is valid for Kubernetes ${KUBERNETES_VERSIONS.join(' and ')}`, () => {
+    const objects = rendered(file);
+    assert.ok(objects.length > 0, 'helm template rendered nothing');
+    for (const version of KUBERNETES_VERSIONS) {
+      const result = kubeconform(objects, version);
+      assert.equal(result.code, 0, `kubeconform (Kubernetes ${version}) rejected ${label}:\n${result.out}`);
+      const builtIn = objects.filter((o) => !CRD_KINDS.includes(o.kind)).length;
+      assert.match(result.out, new RegExp(`Valid: ${builtIn}, Invalid: 0, Errors: 0`), result.out);
+    }
+    for (const object of objects.filter((o) => CRD_KINDS.includes(o.kind))) {
+      const Model = CRD_MODELS[`${object.apiVersion}/${object.kind}`];
+      assert.ok(Model, `no schema for ${object.apiVersion} ${object.kind}`);
+      assert.doesNotThrow(() => new Model(object as never).validate(), `${object.kind} ${object.metadata.name} in ${label}`);
+    }
+  });
+}
+
+test('the validation rejects what the API server would reject', () => {
+  // The checks above must be able to fail: a misspelt field and a wrong type.
+  const deployment = structuredClone(rendered('').find((o) => o.kind === 'Deployment')) as K8sObject;
+  deployment.spec.template.spec.containers[0].imagePullPolcy = 'Always';
+  deployment.spec.replicas = 'two';
+  const result = kubeconform([deployment], KUBERNETES_VERSIONS[0]);
+  assert.notEqual(result.code, 0, result.out);
+  assert.match(result.out, /Invalid: 1/);
+  const monitor = structuredClone(rendered('').find((o) => o.kind === 'ServiceMonitor')) as K8sObject;
+  monitor.spec.endpoints[0].port = 9464;
+  assert.throws(() => new ServiceMonitor(monitor as never).validate());
+});
+
+test('values.schema.json rejects values the chart cannot use', () => {
+  for (const set of ['enricher.geoip.source=bogus', 'kafka.sasl.mechanism=gssapi', 'kafka.partitions=0', 'unknownKey=1', 'poller.sites[0].name=Bad_Name']) {
+    assert.throws(() => helmTemplate({ set: [set] }), /schema/, `--set ${set} was accepted`);
+  }
+});
+
+test('the chart refuses incomplete secret settings with a message naming the value', () => {
+  assert.throws(() => helmTemplate({ set: ['kafka.sasl.mechanism=plain'] }), /kafka\.sasl\.existingSecret is required/);
+  assert.throws(() => helmTemplate({ set: ['enricher.geoip.source=updater'] }), /enricher\.geoip\.updater\.existingSecret is required/);
+  assert.throws(() => helmTemplate({ set: ['enricher.geoip.source=volume'] }), /enricher\.geoip\.existingClaim/);
+  assert.ok(parseObjects(helmTemplate({ set: ['enricher.geoip.source=volume', 'enricher.geoip.existingClaim=geoip'] })).length > 0);
+});
