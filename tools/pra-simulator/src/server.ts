@@ -48,6 +48,9 @@ export async function listen(
   };
   let baseUrl = '';
   const handler = (req: IncomingMessage, res: ServerResponse) => {
+    // The appliance's docs ask clients to close the connection after each call;
+    // closing it here too spares in-process clients races on reused sockets.
+    res.shouldKeepAlive = false;
     const work = async () => {
       const pathname = new URL(req.url ?? '/', 'http://simulator').pathname;
       if (pathname.startsWith('/_sim/')) return handleAdmin(state, baseUrl, req, res);
@@ -65,7 +68,6 @@ export async function listen(
   const server = options.tls
     ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handler)
     : createHttpServer(handler);
-  server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {

@@ -30,7 +30,7 @@ export async function token(baseUrl: string, id = 'demo', secret = 'demo-secret'
 }
 
 export async function report(baseUrl: string, bearer: string, params: Record<string, string | number>): Promise<{ status: number; text: string }> {
-  const query = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]));
+  const query = new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)]));
   const res = await fetch(`${baseUrl}/api/reporting?${query}`, { headers: { authorization: `Bearer ${bearer}` } });
   return { status: res.status, text: await res.text() };
 }
