@@ -82,19 +82,6 @@ export interface Observation {
 
 export type Decision = 'publish' | 'unchanged';
 
-/**
- * Whether a fetched session must be published: only when its content differs
- * from what was published last (or was never published).
- */
-export function decide(cursor: Cursor, obs: Observation): Decision {
-  if (obs.end !== undefined) {
-    const seen = cursor.seenClosed[obs.lsid];
-    return seen && seen.digest === obs.digest ? 'unchanged' : 'publish';
-  }
-  const open = cursor.open[obs.lsid];
-  return open && open.digest === obs.digest ? 'unchanged' : 'publish';
-}
-
 /** A cursor being changed by one transaction; `result()` gives the new value. */
 export class CursorDraft {
   #start: number;
@@ -120,6 +107,20 @@ export class CursorDraft {
       const since = this.#open.get(obs.lsid)?.since ?? now;
       this.#open.set(obs.lsid, { since, digest: obs.digest });
     }
+  }
+
+  /** Whether a fetched session must be published: only when it differs from what was published last. */
+  decide(obs: Observation): Decision {
+    if (obs.end !== undefined) {
+      const seen = this.#seenClosed.get(obs.lsid);
+      return seen && seen.digest === obs.digest ? 'unchanged' : 'publish';
+    }
+    const open = this.#open.get(obs.lsid);
+    return open && open.digest === obs.digest ? 'unchanged' : 'publish';
+  }
+
+  isSeenClosed(lsid: string): boolean {
+    return this.#seenClosed.has(lsid);
   }
 
   /** Stops tracking a running session (too old). */

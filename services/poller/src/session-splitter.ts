@@ -26,6 +26,8 @@ export interface SessionItem {
   digest: string;
   /** `<event>` elements in its `<session_details>`. */
   events: number;
+  /** `end_time/@timestamp`; undefined while the session runs (no end_time, or an empty one). */
+  endTime: number | undefined;
   /** True when the session was larger than `maxSessionBytes`: only `head` is kept. */
   oversize: boolean;
   /** The first bytes of an oversize session, for the dead letter. */
@@ -97,6 +99,7 @@ export class SessionSplitter {
   #hash: Hash | undefined;
   #lsid: string | undefined;
   #events = 0;
+  #endTime: number | undefined;
   #oversize = false;
   #head: Buffer | undefined;
   #startTagExtra: Buffer | undefined;
@@ -326,6 +329,7 @@ export class SessionSplitter {
     }
     if (this.#capturing) {
       if (depth === 3 && local === 'event') this.#events++;
+      else if (depth === 2 && local === 'end_time') this.#endTime = positiveInteger(attribute(text, 'timestamp'));
       return 'other';
     }
     if (depth === 1) {
@@ -357,6 +361,7 @@ export class SessionSplitter {
     this.#hash = createHash('sha256');
     this.#lsid = attribute(text, 'lsid');
     this.#events = 0;
+    this.#endTime = undefined;
     this.#oversize = false;
     this.#head = undefined;
     const missing = this.#namespaces.filter((ns) => attribute(text, ns.name) === undefined);
@@ -384,6 +389,7 @@ export class SessionSplitter {
       size: this.#size,
       digest,
       events: this.#events,
+      endTime: this.#endTime,
       oversize: this.#oversize,
       ...(this.#head ? { head: this.#head } : {}),
     };
@@ -399,6 +405,12 @@ export class SessionSplitter {
     this.#errorText = '';
     this.#errorDepth = depth;
   }
+}
+
+function positiveInteger(text: string | undefined): number | undefined {
+  if (text === undefined || !/^\s*\d+\s*$/.test(text)) return undefined;
+  const n = Number(text);
+  return n > 0 ? n : undefined;
 }
 
 function namespaceDeclarations(startTag: string): { name: string; text: string }[] {

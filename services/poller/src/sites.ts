@@ -131,7 +131,7 @@ function build(name: string, url: { url: string; host: string }, clientId: strin
 function checkSite(site: SiteConfig, name: (key: OptionKey) => string, where: string): string[] {
   const problems: string[] = [];
   if (site.httpTimeoutMs >= site.intervalMs) {
-    problems.push(`${where}${name('praHttpTimeout')} (${formatDuration(site.httpTimeoutMs)}) must be shorter than ${name('praInterval')} (${formatDuration(site.intervalMs)})`);
+    problems.push(`${where}${name('praHttpTimeout')} ${formatDuration(site.httpTimeoutMs)} must be shorter than ${name('praInterval')} (${formatDuration(site.intervalMs)})`);
   }
   if ((site.tlsCertFile === undefined) !== (site.tlsKeyFile === undefined)) {
     problems.push(`${where}${name('praTlsCertFile')} and ${name('praTlsKeyFile')} go together; set both or neither`);

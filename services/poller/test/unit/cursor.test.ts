@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CursorDraft, decide, expiredOpen, newCursor, parseCursor, serializeCursor } from '../../src/cursor.js';
+import { CursorDraft, expiredOpen, newCursor, parseCursor, serializeCursor, type Cursor, type Observation } from '../../src/cursor.js';
+
+const decide = (cursor: Cursor, obs: Observation) => new CursorDraft(cursor).decide(obs);
 
 const opts = { keepSeconds: 60, maxSeenClosed: 100, now: new Date(0) };
 

@@ -31,6 +31,8 @@ test('splits sessions, re-declaring the root namespace on each', () => {
   assert.equal(items[0]?.events, 2);
   assert.equal(items[1]?.bytes?.toString(), session2.replace('<session lsid', `<session xmlns="${NS}" lsid`));
   assert.equal(items[1]?.size, Buffer.byteLength(session2));
+  assert.equal(items[0]?.endTime, undefined, 'no end_time: running');
+  assert.equal(items[1]?.endTime, 200);
 });
 
 test('gives the same result for every way of cutting the body into chunks', () => {
@@ -52,6 +54,11 @@ test('the digest changes with the content and not with the chunking', () => {
   const b = split(doc.replace('Session Start', 'Session End'), 11) as SessionItem[];
   assert.equal(a[1]?.digest, b[1]?.digest);
   assert.notEqual(a[0]?.digest, b[0]?.digest);
+});
+
+test('an empty end_time means the session still runs', () => {
+  const items = split('<session_list><session lsid="r"><end_time timestamp=""/></session><session lsid="s"><end_time></end_time></session></session_list>', 4) as SessionItem[];
+  assert.deepEqual(items.map((i) => i.endTime), [undefined, undefined]);
 });
 
 test('reports a root <error> with its text', () => {
