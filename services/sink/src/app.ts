@@ -85,6 +85,8 @@ export function buildSinkApp(config: SinkConfig, deps: SinkAppDeps): SinkApp {
   const consumer = kafka.consumer({
     groupId: config.sinkGroupId,
     readUncommitted: false,
+    sessionTimeout: config.sinkSessionTimeout,
+    heartbeatInterval: Math.max(1000, Math.floor(config.sinkSessionTimeout / 10)),
     // Room for one batch at the default fetch sizes; memory is bounded by pausing, not by these.
     maxBytesPerPartition: Math.min(config.sinkMaxBufferBytes, 1024 * 1024),
     allowAutoTopicCreation: false,

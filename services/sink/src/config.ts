@@ -11,6 +11,7 @@ export const sinkSchema = {
   sinkGroupId: v.string({ default: 'pra-pipeline-sink', doc: 'Consumer group of the sink.' }),
   sinkPartitionsConcurrency: v.integer({ default: 3, min: 1, doc: 'Partitions whose batches are read at the same time.' }),
   sinkMaxBufferBytes: v.integer({ default: 64 * MIB, min: 1024, doc: 'Bytes of records held between reading and indexing (batching, in flight, retrying); reading pauses at this size.' }),
+  sinkSessionTimeout: v.duration({ default: 30_000, min: 6000, doc: 'Consumer group session timeout: how soon the partitions of a sink that died move to another.' }),
   sinkCommitInterval: v.duration({ default: 1000, min: 10, doc: 'How often finished offsets are committed.' }),
   sinkItemRetryLimit: v.integer({ default: 0, min: 0, doc: 'Attempts before a document Elasticsearch keeps refusing with 429/5xx goes to the dead letter topic; 0 retries until it is indexed.' }),
   sinkSetupIndex: v.boolean({ default: true, doc: 'Install or update the index template (and ILM policy) at start; off where they are managed elsewhere.' }),

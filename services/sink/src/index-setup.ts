@@ -59,14 +59,21 @@ export function ilmPolicyBody(options: IndexSetupOptions): Record<string, unknow
   };
 }
 
-/** Whether the cluster runs ILM; a missing endpoint (400/404/410) means no. */
-export async function hasIlm(client: Client): Promise<boolean> {
+/**
+ * Whether the sink can use ILM. Any 4xx means no: a missing endpoint (the OSS
+ * distribution answers 400/405, serverless 410) or credentials without ILM
+ * privileges (403), which must not stop the sink. Other failures are thrown.
+ */
+export async function hasIlm(client: Client, logger?: Logger): Promise<boolean> {
   try {
     await client.transport.request({ method: 'GET', path: '/_ilm/status' });
     return true;
   } catch (err) {
     const status = (err as { meta?: { statusCode?: number } }).meta?.statusCode;
-    if (status === 400 || status === 404 || status === 410) return false;
+    if (status !== undefined && status >= 400 && status < 500) {
+      if (status === 401 || status === 403) logger?.warn({ status }, 'No permission to read the ILM status; the template names no ILM policy.');
+      return false;
+    }
     throw err;
   }
 }
@@ -77,7 +84,7 @@ export interface SetupResult {
 }
 
 export async function ensureIndexSetup(client: Client, options: IndexSetupOptions, logger: Logger): Promise<SetupResult> {
-  const ilm = await hasIlm(client);
+  const ilm = await hasIlm(client, logger);
   if (ilm) {
     await client.transport.request({
       method: 'PUT',
