@@ -7,13 +7,11 @@
 import { mkdirSync, statSync, writeFileSync, openSync, readSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { kafkaLibs } from './artifacts.js';
+import { SASL_PASSWORD, SASL_USERNAME } from './env.js';
 import { ManagedProcess, freePort, run, waitUntil } from './process.js';
 import { FAST_START_JVM_FLAGS, javaBinary, javaHome, type TestServer } from './server.js';
 import { KAFKA_VERSION } from './versions.js';
 
-/** The one user the SASL listener knows (PLAIN and both SCRAM mechanisms). */
-export const SASL_USERNAME = 'pra-test';
-export const SASL_PASSWORD = 'pra-test-secret';
 
 const READY_LINE = 'Kafka Server started';
 
