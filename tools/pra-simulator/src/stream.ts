@@ -49,10 +49,15 @@ export async function streamBody(res: ServerResponse, pieces: Iterable<string>, 
         if (cut.mode === 'malformed') {
           chunk = head + MALFORMED_MARKUP + bytes.subarray(Buffer.byteLength(head)).toString('utf8');
         } else {
-          if (head) await send(res, head);
           written += Buffer.byteLength(head);
-          if (cut.mode === 'reset') res.socket?.destroy();
-          else res.end();
+          if (cut.mode === 'reset') {
+            // Let the bytes reach the client before the connection goes.
+            await new Promise<void>((resolve) => (head && !res.destroyed ? res.write(head, () => resolve()) : resolve()));
+            res.socket?.destroy();
+          } else {
+            if (head) await send(res, head);
+            res.end();
+          }
           return false;
         }
       }
