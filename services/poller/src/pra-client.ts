@@ -106,6 +106,11 @@ export class PraClient {
     await this.#dispatcher.close();
   }
 
+  /** Asks the site for a token once (for `pra-pipeline check`); throws why it failed. */
+  async checkCredentials(): Promise<void> {
+    await this.#fetchToken();
+  }
+
   #count(endpoint: Endpoint, outcome: RequestOutcome, started: number, bytes: number): void {
     const labels = { site: this.site.name, endpoint };
     this.#deps.metrics.requests.inc({ ...labels, outcome });

@@ -1,0 +1,86 @@
+/**
+ * The poller as a child process, killed with SIGKILL at random points ten
+ * times during one run and restarted each time: the raw topic still ends up
+ * with every session as it finally is, nothing else, and no session published
+ * twice with the same content (records and cursor are one transaction).
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { startSimulator, type Simulator } from '@pra-pipeline/pra-simulator';
+import { allRecords, compare, eventually, expectedSessions, latestRecords, pollerEnv, testKafka, testTopics } from './helpers.js';
+
+const root = fileURLToPath(new URL('../../../../', import.meta.url));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Real time until frozen; then it stands still (the appliance stops changing). */
+class FreezableClock {
+  readonly kind = 'wall' as const;
+  frozen: number | undefined;
+  now(): number {
+    return this.frozen ?? Date.now();
+  }
+  advance(): void {
+    throw new Error('not used');
+  }
+  set(): void {
+    throw new Error('not used');
+  }
+}
+
+function startPoller(env: Record<string, string>): { child: ChildProcess; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'src/bin.ts', 'poller'], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exited };
+}
+
+test('ten SIGKILLs and restarts during one run still end with exactly the ground truth', { timeout: 600_000 }, async () => {
+  const clock = new FreezableClock();
+  const sim: Simulator = await startSimulator({
+    seed: 23,
+    clock,
+    historySeconds: 1800,
+    sites: [
+      { name: 'east', clientId: 'e', clientSecret: 'e-secret', pollerSite: 'east' },
+      { name: 'west', clientId: 'w', clientSecret: 'w-secret', pollerSite: 'west' },
+    ],
+    profile: { sessionsPerMinute: 4, eventsPerSession: 10, runningShare: 0.2, sessionMinutes: 1, longSessionHours: 1 },
+    faults: [{ kind: 'status', status: 503, endpoint: 'reporting', rate: 0.05 }],
+  });
+  const { kafka, brokers } = testKafka();
+  const topics = testTopics();
+  const env = pollerEnv(sim, topics, brokers, { PRA_INITIAL_INTERVAL: '1h', PRA_MAX_WINDOW: '5m' });
+  let current: ReturnType<typeof startPoller> | undefined;
+  after(async () => {
+    current?.child.kill('SIGKILL');
+    await sim.stop();
+  });
+
+  for (let i = 0; i < 10; i++) {
+    current = startPoller(env);
+    await sleep(1500 + Math.floor(Math.random() * 4500));
+    current.child.kill('SIGKILL');
+    assert.equal(await current.exited, null, `run ${i} was killed, not ended`);
+  }
+  current = startPoller(env);
+  await sleep(5000);
+  clock.frozen = Date.now();
+  const expected = expectedSessions(sim);
+  assert.ok(expected.size > 100, `the simulator made ${expected.size} sessions`);
+
+  await eventually(async () => compare(expected, await latestRecords(kafka, topics.raw)), 180_000);
+  const records = await allRecords(kafka, topics.raw);
+  const perKey = new Map<string, string[]>();
+  for (const [k, v] of records) perKey.set(k, [...(perKey.get(k) ?? []), v]);
+  for (const [key, values] of perKey) {
+    for (let i = 1; i < values.length; i++) assert.notEqual(values[i], values[i - 1], `${key} published twice unchanged`);
+  }
+
+  current.child.kill('SIGTERM');
+  assert.equal(await current.exited, 0, 'SIGTERM ends the poller cleanly');
+});
