@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { elasticsearchHome } from './artifacts.js';
 import { ManagedProcess, freePort, httpGet, run, waitUntil } from './process.js';
-import { javaHome, type TestServer } from './server.js';
+import { JIT_FLAGS, javaHome, type TestServer } from './server.js';
 import { ELASTICSEARCH_VERSION } from './versions.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -98,7 +98,7 @@ export class ElasticsearchServer implements TestServer {
     // The distribution writes a GC log to ./gc.log; tests do not need one.
     const jvmOptions = join(config, 'jvm.options');
     writeFileSync(jvmOptions, readFileSync(jvmOptions, 'utf8').replace(/^-Xlog:gc.*$/m, ''));
-    writeFileSync(join(config, 'jvm.options.d', 'heap.options'), '-Xms512m\n-Xmx1g\n');
+    writeFileSync(join(config, 'jvm.options.d', 'test.options'), ['-Xms512m', '-Xmx1g', ...JIT_FLAGS, ''].join('\n'));
     writeFileSync(
       join(config, 'elasticsearch.yml'),
       [
