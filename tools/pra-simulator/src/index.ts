@@ -88,3 +88,4 @@ export { DEFAULT_SITE, type SimulatorOptions, type SiteOptions, type Settings } 
 export { MAX_TOKENS_PER_CLIENT } from './tokens.js';
 export { message, LANGUAGES, type Language } from './messages.js';
 export type { GroundTruthEntry } from './model.js';
+export { writeDemoGeoIpDatabases, demoCityDatabase, demoAsnDatabase, DEMO_CITY_FILE, DEMO_ASN_FILE } from './geoip-databases.js';

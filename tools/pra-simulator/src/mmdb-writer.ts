@@ -64,16 +64,20 @@ const DATA_SECTION_SEPARATOR = 16;
 const POINTER = 1, UTF8 = 2, DOUBLE = 3, BYTES = 4, UINT16 = 5, UINT32 = 6, MAP = 7;
 const INT32 = 8, UINT64 = 9, UINT128 = 10, ARRAY = 11, BOOLEAN = 14, FLOAT = 15;
 
-/** A normal form of a value, equal for values that encode the same way. */
-function keyOf(value: MmdbValue): string {
+/** A normal form of a value, equal for values that encode the same way; `seen` remembers those of objects. */
+function keyOf(value: MmdbValue, seen: WeakMap<object, string>): string {
   if (typeof value === 'string') return `s${JSON.stringify(value)}`;
   if (typeof value === 'boolean') return value ? 't' : 'f';
   if (typeof value === 'number') return `n${value}`;
   if (typeof value === 'bigint') return `b${value}`;
-  if (value instanceof Uint8Array) return `x${Buffer.from(value).toString('hex')}`;
-  if (value instanceof MmdbTyped) return `${value.mmdbType}:${Object.is(value.value, -0) ? '-0' : String(value.value)}`;
-  if (Array.isArray(value)) return `[${value.map(keyOf).join(',')}]`;
-  return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}:${keyOf(v)}`).join(',')}}`;
+  let key = seen.get(value);
+  if (key !== undefined) return key;
+  if (value instanceof Uint8Array) key = `x${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('latin1')}`;
+  else if (value instanceof MmdbTyped) key = `${value.mmdbType}:${Object.is(value.value, -0) ? '-0' : String(value.value)}`;
+  else if (Array.isArray(value)) key = `[${value.map((v: MmdbValue) => keyOf(v, seen)).join(',')}]`;
+  else key = `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}:${keyOf(v, seen)}`).join(',')}}`;
+  seen.set(value, key);
+  return key;
 }
 
 function uintBytes(value: bigint): Buffer {
@@ -84,30 +88,30 @@ function uintBytes(value: bigint): Buffer {
 
 /** Control byte(s) of a field: type, then size as the spec packs it. */
 function control(type: number, size: number): Buffer {
-  const head = type <= 7 ? [type << 5] : [0, type - 7];
-  if (size < 29) head[0]! |= size;
-  else if (size < 285) head.push(size - 29), (head[0]! |= 29);
-  else if (size < 65_821) head.push((size - 285) >> 8, (size - 285) & 0xff), (head[0]! |= 30);
-  else if (size < 16_843_037) head.push((size - 65_821) >> 16, ((size - 65_821) >> 8) & 0xff, (size - 65_821) & 0xff), (head[0]! |= 31);
+  let sizeBits: number;
+  let sizeBytes: Buffer;
+  if (size < 29) [sizeBits, sizeBytes] = [size, Buffer.alloc(0)];
+  else if (size < 285) [sizeBits, sizeBytes] = [29, bigEndian(size - 29, 1)];
+  else if (size < 65_821) [sizeBits, sizeBytes] = [30, bigEndian(size - 285, 2)];
+  else if (size < 16_843_037) [sizeBits, sizeBytes] = [31, bigEndian(size - 65_821, 3)];
   else throw new Error(`A MaxMind DB field cannot hold ${size} bytes or entries`);
-  // Extended types: control byte, type byte, then the size bytes.
-  return Buffer.from(head);
+  // Extended types (8 and up): type 0 in the control byte, then a byte of type - 7.
+  const head = type <= 7 ? [(type << 5) | sizeBits] : [sizeBits, type - 7];
+  return Buffer.concat([Buffer.from(head), sizeBytes]);
 }
 
-function pointer(offset: number): Buffer {
-  if (offset < 2048) return Buffer.from([(POINTER << 5) | (offset >> 8), offset & 0xff]);
-  if (offset < 526_336) {
-    const v = offset - 2048;
-    return Buffer.from([(POINTER << 5) | 0x08 | (v >> 16), (v >> 8) & 0xff, v & 0xff]);
-  }
-  if (offset < 134_744_064) {
-    const v = offset - 526_336;
-    return Buffer.from([(POINTER << 5) | 0x10 | (v >> 24), (v >> 16) & 0xff, (v >> 8) & 0xff, v & 0xff]);
-  }
-  const b = Buffer.alloc(5);
-  b[0] = (POINTER << 5) | 0x18;
-  b.writeUInt32BE(offset, 1);
+function bigEndian(value: number, length: number): Buffer {
+  const b = Buffer.alloc(length);
+  b.writeUIntBE(value, 0, length);
   return b;
+}
+
+/** A pointer: 001SSVVV, where SS says how many bytes follow and VVV are the value's high bits. */
+function pointer(offset: number): Buffer {
+  if (offset < 2048) return bigEndian((POINTER << 13) | offset, 2);
+  if (offset < 526_336) return bigEndian(((POINTER << 5) | 0x08) * 2 ** 16 + (offset - 2048), 3);
+  if (offset < 134_744_064) return bigEndian(((POINTER << 5) | 0x10) * 2 ** 24 + (offset - 526_336), 4);
+  return Buffer.concat([Buffer.from([(POINTER << 5) | 0x18]), bigEndian(offset, 4)]);
 }
 
 /** A scalar's encoding (everything but maps and arrays). */
@@ -159,6 +163,7 @@ class DataSection {
   readonly #chunks: Buffer[] = [];
   #size = 0;
   readonly #written = new Map<string, { offset: number; length: number }>();
+  readonly #keys = new WeakMap<object, string>();
 
   /** `pointers`: false for the metadata, which must not hold any. */
   constructor(private readonly pointers = true) {}
@@ -173,13 +178,13 @@ class DataSection {
 
   /** Offset of the value's encoding (a top-level record: never a pointer). */
   record(value: MmdbValue): number {
-    const known = this.#written.get(keyOf(value));
+    const known = this.#written.get(keyOf(value, this.#keys));
     return known?.offset ?? this.#write(value);
   }
 
   /** Writes a value inside another, as a pointer when one is shorter. */
   #field(value: MmdbValue): void {
-    const known = this.pointers ? this.#written.get(keyOf(value)) : undefined;
+    const known = this.pointers ? this.#written.get(keyOf(value, this.#keys)) : undefined;
     const ref = known === undefined ? undefined : pointer(known.offset);
     if (ref !== undefined && ref.length < known!.length) this.#append(ref);
     else this.#write(value);
@@ -200,7 +205,7 @@ class DataSection {
     } else {
       this.#append(scalar(value as Parameters<typeof scalar>[0]));
     }
-    this.#written.set(keyOf(value), { offset, length: this.#size - offset });
+    this.#written.set(keyOf(value, this.#keys), { offset, length: this.#size - offset });
     return offset;
   }
 
