@@ -1,0 +1,167 @@
+/**
+ * docker-compose.yml against the Compose specification schema (the copy dclint
+ * ships, so no network), dclint's rules, and what `docker compose up` needs to
+ * work the first time: health checks, start order, volumes, GeoIP mount,
+ * Prometheus and Grafana wiring, and .env.example.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { Ajv } from 'ajv';
+import { parse } from 'yaml';
+import { repoRoot, run } from './tools.js';
+import { composeInterpolated, composeRaw, composeVariables, serviceEnv, type Compose } from './compose-file.js';
+
+const require = createRequire(import.meta.url);
+const dclintDir = dirname(require.resolve('dclint/package.json'));
+// Draft-07, which ajv speaks by default; its "$schema" spelling (https, no "#") is not one ajv knows by name.
+const { $schema: _draft, ...composeSchema } = JSON.parse(readFileSync(join(dclintDir, 'schemas', 'compose.schema.json'), 'utf8')) as Record<string, unknown>;
+
+function validator() {
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  return ajv.compile(composeSchema);
+}
+
+test('docker-compose.yml is valid against the Compose specification schema', () => {
+  const validate = validator();
+  for (const [label, doc] of [['as written', composeRaw()], ['interpolated', composeInterpolated()]] as const) {
+    const ok = validate(doc);
+    assert.ok(ok, `${label}: ${JSON.stringify(validate.errors, null, 2)}`);
+  }
+  // The schema check can fail: a misspelt key and a wrong type are caught.
+  const broken = structuredClone(composeRaw()) as Compose;
+  broken.services.sink.depend_on = broken.services.sink.depends_on;
+  broken.services.kafka.healthcheck.retries = 'many';
+  assert.equal(validate(broken), false);
+});
+
+test('dclint finds no errors in docker-compose.yml', () => {
+  const result = run(process.execPath, [join(dclintDir, 'bin', 'dclint.cjs'), 'docker-compose.yml']);
+  assert.doesNotMatch(result.out, /[1-9]\d* errors?/, result.out);
+  assert.equal(result.code, 0, result.out);
+});
+
+const EXPECTED = ['kafka', 'apicurio', 'elasticsearch', 'kibana', 'simulator', 'poller', 'enricher', 'sink', 'prometheus', 'grafana'];
+
+test('the stack: Kafka 4 (KRaft), Apicurio 3, Elasticsearch, Kibana, the simulator, three stages, Prometheus, Grafana', () => {
+  const compose = composeInterpolated();
+  for (const name of EXPECTED) assert.ok(compose.services[name], `no ${name} service`);
+  assert.match(compose.services.kafka.image, /^apache\/kafka:4\./);
+  assert.match(compose.services.apicurio.image, /^apicurio\/apicurio-registry:3\./);
+  assert.match(compose.services.elasticsearch.image, /elasticsearch:8\./);
+  assert.equal(compose.services.kibana.image.split(':')[1], compose.services.elasticsearch.image.split(':')[1], 'Kibana matches Elasticsearch');
+  const kafka = serviceEnv(compose.services.kafka);
+  assert.equal(kafka.KAFKA_PROCESS_ROLES, 'broker,controller');
+  assert.match(kafka.CLUSTER_ID as string, /^[A-Za-z0-9_-]{22}$/, 'a KRaft cluster id is 16 bytes in base64url');
+  assert.equal(kafka.KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR, '1', 'the poller\'s transactions need it on one broker');
+  const es = serviceEnv(compose.services.elasticsearch);
+  assert.equal(es['discovery.type'], 'single-node');
+  assert.equal(es['xpack.security.enabled'], 'false');
+  for (const stage of ['simulator', 'poller', 'enricher', 'sink']) {
+    const s = compose.services[stage];
+    assert.equal(s.image, 'pra-pipeline:local', `${stage} runs the pipeline image`);
+    assert.equal(s.build.dockerfile, 'Dockerfile');
+    assert.equal(s.read_only, true, `${stage}: read-only root filesystem`);
+    assert.equal(s.user, '1000:1000', `${stage}: non-root`);
+    assert.deepEqual(s.cap_drop, ['ALL']);
+  }
+  // Nothing without security is published beyond this machine.
+  for (const [name, service] of Object.entries(compose.services)) {
+    for (const port of (service.ports ?? []) as string[]) assert.match(port, /^127\.0\.0\.1:/, `${name} publishes ${port}`);
+  }
+});
+
+test('every long-running service has a health check, and start order waits for health', () => {
+  const compose = composeInterpolated();
+  for (const [name, service] of Object.entries(compose.services)) {
+    if (service.restart === 'no') continue; // one-shot setup jobs
+    assert.ok(Array.isArray(service.healthcheck?.test) && service.healthcheck.test.length > 1, `${name} has no health check`);
+  }
+  const needs = (service: string, dependency: string, condition = 'service_healthy') =>
+    assert.equal(compose.services[service].depends_on?.[dependency]?.condition, condition, `${service} -> ${dependency}`);
+  needs('poller', 'kafka');
+  needs('poller', 'simulator');
+  needs('enricher', 'kafka');
+  needs('enricher', 'apicurio');
+  needs('sink', 'kafka');
+  needs('sink', 'apicurio');
+  needs('sink', 'elasticsearch');
+  needs('kibana', 'elasticsearch');
+  needs('kibana-setup', 'kibana');
+  needs('grafana', 'prometheus');
+  for (const stage of ['poller', 'enricher', 'sink']) {
+    assert.match(compose.services[stage].healthcheck.test.join(' '), /127\.0\.0\.1:9464\/readyz/, `${stage} is healthy when ready`);
+  }
+  assert.match(compose.services.simulator.healthcheck.test.join(' '), /18443\/_sim\/health/);
+  // Every depends_on names a service that exists.
+  for (const [name, service] of Object.entries(compose.services)) {
+    for (const dependency of Object.keys(service.depends_on ?? {})) assert.ok(compose.services[dependency], `${name} depends on unknown ${dependency}`);
+  }
+});
+
+test('data lives in named volumes; the enricher mounts GEOIP_DIR, default ./deploy/geoip, read-only', () => {
+  const raw = composeRaw();
+  const compose = composeInterpolated();
+  const volumes = Object.keys(compose.volumes ?? {});
+  const dataPaths = [['kafka', '/var/lib/kafka/data'], ['elasticsearch', '/usr/share/elasticsearch/data'], ['prometheus', '/prometheus'], ['grafana', '/var/lib/grafana']] as const;
+  for (const [service, path] of dataPaths) {
+    const mount = (compose.services[service].volumes as string[]).find((v) => v.split(':')[1] === path);
+    assert.ok(mount, `${service}: no volume at ${path}`);
+    assert.ok(volumes.includes(mount.split(':')[0] as string), `${service}: ${mount} is not a named volume`);
+  }
+  assert.ok((raw.services.enricher.volumes as string[]).includes('${GEOIP_DIR:-./deploy/geoip}:/geoip:ro'));
+  assert.equal(serviceEnv(compose.services.enricher).GEOIP_DIR, '/geoip');
+  assert.ok(existsSync(join(repoRoot, 'deploy', 'geoip', 'README.md')), 'deploy/geoip/README.md says what to put there');
+  const readme = readFileSync(join(repoRoot, 'deploy', 'geoip', 'README.md'), 'utf8');
+  assert.match(readme, /GeoLite2-City-Test\.mmdb/);
+  assert.match(readme, /GeoLite2-ASN-Test\.mmdb/);
+});
+
+test('Prometheus scrapes all three stages with the rules, Grafana gets the datasource and the dashboard', () => {
+  const compose = composeInterpolated();
+  const prometheus = parse(readFileSync(join(repoRoot, 'deploy', 'prometheus', 'prometheus.yml'), 'utf8')) as {
+    rule_files: string[];
+    scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+  };
+  for (const stage of ['poller', 'enricher', 'sink']) {
+    const job = prometheus.scrape_configs.find((j) => j.job_name === stage);
+    assert.ok(job, `Prometheus does not scrape ${stage}`);
+    assert.deepEqual(job.static_configs[0]?.targets, [`${stage}:9464`]);
+  }
+  const mounts = compose.services.prometheus.volumes as string[];
+  for (const rule of prometheus.rule_files) {
+    const mount = mounts.find((m) => m.split(':')[1] === rule);
+    assert.ok(mount, `rule file ${rule} is not mounted`);
+    assert.ok(existsSync(join(repoRoot, mount.split(':')[0] as string)), `${mount} has no source file`);
+  }
+  assert.ok(mounts.some((m) => m.startsWith('./deploy/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml')));
+
+  const grafanaMounts = compose.services.grafana.volumes as string[];
+  assert.ok(grafanaMounts.includes('./deploy/grafana/provisioning:/etc/grafana/provisioning:ro'));
+  assert.ok(grafanaMounts.includes('./deploy/grafana/dashboards:/var/lib/grafana/dashboards:ro'));
+  const datasources = parse(readFileSync(join(repoRoot, 'deploy/grafana/provisioning/datasources/prometheus.yml'), 'utf8')) as { datasources: { type: string; url: string }[] };
+  assert.deepEqual(datasources.datasources.map((d) => [d.type, d.url]), [['prometheus', 'http://prometheus:9090']]);
+  const providers = parse(readFileSync(join(repoRoot, 'deploy/grafana/provisioning/dashboards/pra-pipeline.yml'), 'utf8')) as { providers: { options: { path: string } }[] };
+  assert.equal(providers.providers[0]?.options.path, '/var/lib/grafana/dashboards');
+  assert.ok(existsSync(join(repoRoot, 'deploy/grafana/dashboards/pra-pipeline.json')));
+});
+
+test('Kibana gets a data view on the pipeline\'s data stream', () => {
+  const setup = composeInterpolated().services['kibana-setup'];
+  const script = (setup.command as string[]).join(' ');
+  assert.match(script, /\/api\/data_views\/data_view/);
+  assert.match(script, /"title":"logs-beyondtrust_pra\.access_session-\*"/);
+  assert.match(script, /"timeFieldName":"@timestamp"/);
+});
+
+test('.env.example lists exactly the variables docker-compose.yml uses, with the same defaults', () => {
+  const text = readFileSync(join(repoRoot, '.env.example'), 'utf8');
+  const example = new Map(
+    text.split('\n').filter((l) => /^[A-Z0-9_]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as const),
+  );
+  const used = composeVariables();
+  assert.deepEqual([...example.keys()].sort(), [...used.keys()].sort());
+  for (const [name, fallback] of used) assert.equal(example.get(name), fallback, `${name}: .env.example and docker-compose.yml disagree`);
+});
