@@ -71,6 +71,7 @@ export class BulkIndexer<R> {
   #waiting = 0;
   #bufferedBytes = 0;
   #bufferedDocuments = 0;
+  #reservedBytes = 0;
   #lingerTimer: NodeJS.Timeout | undefined;
   #retryTimers = new Set<NodeJS.Timeout>();
   #requestFailures = 0;
@@ -103,7 +104,24 @@ export class BulkIndexer<R> {
   /** Whether a caller may add `bytes` more now: no retry is pending and the buffer has room. */
   hasRoom(bytes = 0): boolean {
     if (this.#abort.signal.aborted || this.#waiting > 0) return false;
-    return this.#bufferedBytes === 0 || this.#bufferedBytes + bytes <= this.#o.maxBufferBytes;
+    const held = this.#bufferedBytes + this.#reservedBytes;
+    return held === 0 || held + bytes <= this.#o.maxBufferBytes;
+  }
+
+  /**
+   * Reserves room for a document still being decoded, so that concurrent callers
+   * cannot all pass the check and together overrun the buffer. False when there is
+   * no room. Release the reservation once the document is added (or turned away).
+   */
+  tryReserve(bytes: number): boolean {
+    if (!this.hasRoom(bytes)) return false;
+    this.#reservedBytes += bytes;
+    return true;
+  }
+
+  release(bytes: number): void {
+    this.#reservedBytes = Math.max(0, this.#reservedBytes - bytes);
+    this.#notifyRoom();
   }
 
   /** Calls `listener` whenever room may have opened up; returns the unsubscribe function. */

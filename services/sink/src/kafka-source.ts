@@ -153,7 +153,8 @@ export class KafkaSource {
     let count = 0;
     for (const message of batch.messages) {
       if (this.#stopping || !isRunning() || isStale() || state.revoked) break;
-      if (!stage.hasRoom(SinkStage.estimate(message))) {
+      const reserved = SinkStage.estimate(message);
+      if (!stage.indexer.tryReserve(reserved)) {
         this.#pause(batch.partition);
         break;
       }
@@ -161,6 +162,7 @@ export class KafkaSource {
       const last = state.lastTracked;
       if (last !== undefined && offset <= last) {
         // Delivered again within this generation: the first copy is tracked and will settle.
+        stage.indexer.release(reserved);
         resolveOffset(message.offset);
         continue;
       }
@@ -173,7 +175,13 @@ export class KafkaSource {
         value: message.value,
         headers: message.headers,
       };
-      if (!(await this.#writeWithRetry(record, () => state.complete(offset), payload))) break;
+      let written: boolean;
+      try {
+        written = await this.#writeWithRetry(record, () => state.complete(offset), payload);
+      } finally {
+        stage.indexer.release(reserved);
+      }
+      if (!written) break;
       resolveOffset(message.offset);
       if (++count % HEARTBEAT_EVERY === 0) await heartbeat();
     }

@@ -72,9 +72,13 @@ export class SinkStage {
     });
   }
 
-  /** Bytes a record will hold while buffered: its value twice (the original for a dead letter, the bulk line) plus a margin. */
+  /**
+   * An upper bound of the bytes a record holds while buffered: its value twice (the
+   * original for a dead letter, and the document line) plus the key and the action
+   * line (index name and an `_id` of at most 512 bytes).
+   */
   static estimate(record: Pick<SinkRecord, 'value' | 'key'>): number {
-    return 2 * (record.value?.length ?? 0) + (record.key?.length ?? 0) + 160;
+    return 2 * (record.value?.length ?? 0) + (record.key?.length ?? 0) + 1024;
   }
 
   hasRoom(bytes = 0): boolean {
