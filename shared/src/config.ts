@@ -288,7 +288,7 @@ export function describeSchema(schema: Schema): VarDoc[] {
     default:
       spec.defaultText ??
       (spec.default === undefined ? '' : Array.isArray(spec.default) ? spec.default.join(',') : String(spec.default)),
-    unit: spec.unit ?? (spec.values ? spec.values.join(' \\| ') : ''),
+    unit: spec.unit ?? (spec.values ? spec.values.join(' | ') : ''),
     doc: spec.doc,
   }));
 }

@@ -40,8 +40,8 @@ async function runCheck(check: ReadinessCheck): Promise<DependencyStatus> {
 }
 
 export function buildOpsApp(options: OpsAppOptions): FastifyInstance {
-  // Request logs off: probes every few seconds would drown the service's own lines.
-  const app = Fastify({ logger: false, disableRequestLogging: true });
+  // No request logs: probes every few seconds would drown the service's own lines.
+  const app = Fastify({ logger: false });
 
   app.get('/livez', async (_req, reply) => {
     const live = options.live ? options.live() : true;

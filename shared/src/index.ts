@@ -11,3 +11,4 @@ export * from './kafka.js';
 export * from './schema-registry.js';
 export * from './dead-letter.js';
 export * from './record-headers.js';
+export * from './topic-reader.js';

@@ -48,14 +48,18 @@ export async function openGeoIp(
     logger.warn('GEOIP_DIR is not set; documents carry no geo fields.');
     return undefined;
   }
+  let reported = false;
   const geo = await GeoIpDatabases.open({
     dir: config.geoipDir,
     cacheSize: config.geoipCacheSize,
     pollIntervalMs: config.geoipReloadInterval,
-    onReload: report,
+    onReload: (status) => {
+      reported = true;
+      report(status);
+    },
     onError: (err) => logger.warn({ err, dir: config.geoipDir }, 'Reading the GeoIP directory failed; the databases in use stay.'),
   });
-  report(geo.status());
+  if (!reported) report(geo.status());
   return geo;
 }
 

@@ -71,7 +71,7 @@ export function fieldsMarkdown(): string {
     '# Document fields',
     '',
     '<!-- Generated from services/enricher/src/fields.ts by',
-    '     `node --conditions=source --import tsx services/enricher/scripts/write-fields-doc.ts`; do not edit. -->',
+    '     `npm run docs`; do not edit. -->',
     '',
     'Every field of the ECS documents the enricher produces (`beyondtrust_pra.access_session`',
     'data stream). The same definitions generate the index template mappings and the JSON',

@@ -102,17 +102,23 @@ export class EnricherStage {
         deadLetter(record, record, err);
         continue;
       }
+      // A document the schema rejects dead-letters its whole raw record (and none of its documents
+      // is produced), so a replay after the fix re-enriches the session in one piece.
+      const encoded: OutMessage[] = [];
+      let rejected: unknown;
       for (const session of sessions) {
         events += session.documents.length;
         for (const document of session.documents) {
           if ((document.event as { kind?: string } | undefined)?.kind === 'pipeline_error') pipelineErrors++;
           try {
-            documents.push({ key: session.key, value: await this.#o.encode(document), headers: siteHeaders(record.headers) });
+            encoded.push({ key: session.key, value: await this.#o.encode(document), headers: siteHeaders(record.headers) });
           } catch (err) {
-            deadLetter({ key: Buffer.from(session.key), value: Buffer.from(JSON.stringify(document)), headers: record.headers }, record, err);
+            rejected ??= err;
           }
         }
       }
+      if (rejected !== undefined) deadLetter(record, record, rejected);
+      else documents.push(...encoded);
     }
 
     await this.#o.output.send(documents, deadLetters);

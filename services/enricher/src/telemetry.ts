@@ -12,7 +12,7 @@ export function enricherMetrics(metrics: Metrics) {
     geoDatabaseAge: metrics.gauge('pra_geoip_database_age_seconds', 'Age of the oldest GeoIP database in use (from its build date).'),
     geoDatabases: metrics.gauge('pra_geoip_databases_loaded', 'GeoIP databases in use, by kind (0 when missing).', ['kind']),
     batchDuration: metrics.histogram('pra_enricher_batch_duration_seconds', 'Time to transform, produce and commit one chunk of records.', [], DURATION_BUCKETS),
-    consumerLag: metrics.gauge('pra_consumer_lag', 'Records in the partition not yet committed by the group.', ['topic', 'partition']),
+    consumerLag: metrics.gauge('pra_enricher_consumer_lag', 'Records in the partition not yet committed by the enricher\'s group.', ['topic', 'partition']),
   };
 }
 

@@ -102,5 +102,5 @@ test('describes the schema for the configuration reference', () => {
   assert.equal(byName.POLL_INTERVAL?.default, '5m');
   assert.equal(byName.KAFKA_BROKERS?.required, true);
   assert.equal(byName.API_KEY?.secret, true);
-  assert.equal(byName.MODE?.unit, 'a \\| b');
+  assert.equal(byName.MODE?.unit, 'a | b');
 });

@@ -82,7 +82,7 @@ describe('field definitions', () => {
 
   it('docs/fields.md is the generated table', () => {
     const onDisk = readFileSync(resolve(REPO_ROOT, 'docs/fields.md'), 'utf8');
-    assert.equal(onDisk, fieldsMarkdown(), 'docs/fields.md is out of date: run services/enricher/scripts/write-fields-doc.ts');
+    assert.equal(onDisk, fieldsMarkdown(), 'docs/fields.md is out of date: run npm run docs');
     for (const field of FIELDS) assert.ok(onDisk.includes(`| ${field.name} |`), field.name);
   });
 });
