@@ -142,3 +142,14 @@ export async function allRecords(kafka: Kafka, topic: string): Promise<[string, 
   await consumer.disconnect();
   return out;
 }
+
+/** Problems where a key's consecutive committed records are identical (a session published twice unchanged). */
+export function unchangedRepublishes(records: readonly [string, string][]): string[] {
+  const last = new Map<string, string>();
+  const problems: string[] = [];
+  for (const [key, value] of records) {
+    if (last.get(key) === value) problems.push(`${key} published twice unchanged`);
+    last.set(key, value);
+  }
+  return problems;
+}
