@@ -4,7 +4,7 @@
  * twice, and the documents the sink holds stay within SINK_MAX_BUFFER_BYTES.
  */
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { startServer, stopServer } from '../../../../test/harness/control.js';
 import {
   allIds,
@@ -17,9 +17,8 @@ import {
   produce,
   sinkEnv,
   startSink,
+  integrationContext,
   suffix,
-  testEs,
-  testKafka,
   waitFor,
 } from './helpers.js';
 
@@ -28,13 +27,7 @@ const MAX_BUFFER = 256 * 1024;
 const BEFORE = 2000;
 const DURING = 3000;
 
-const kafka = testKafka();
-const es = testEs();
-const cleanups: (() => Promise<unknown>)[] = [];
-after(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-  await es.close();
-});
+const { kafka, es, cleanups } = integrationContext();
 
 test('Elasticsearch down for a minute: every document arrives once, memory stays within the buffer', { timeout: 600_000 }, async (t) => {
   const s = suffix();

@@ -1,5 +1,6 @@
 /** Shared pieces of the sink's integration tests: the stack's addresses, topics, producing, reading back. */
 import { randomBytes } from 'node:crypto';
+import { after } from 'node:test';
 import { Client } from '@elastic/elasticsearch';
 import { createKafka, createLogger, createRegistry, encodeValue, registerJsonSchema, type Kafka, type Message } from '@pra-pipeline/shared';
 
@@ -188,4 +189,16 @@ export async function metricValue(metrics: { registry: { getSingleMetricAsString
     if (line.startsWith(name) && line.includes(labels)) total += Number(line.split(' ').pop());
   }
   return total;
+}
+
+/** Clients for one test file and a cleanup list run (last first) after its tests. */
+export function integrationContext() {
+  const kafka = testKafka();
+  const es = testEs();
+  const cleanups: (() => Promise<unknown>)[] = [];
+  after(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    await es.close();
+  });
+  return { kafka, es, cleanups };
 }

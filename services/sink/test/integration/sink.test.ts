@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { DLQ_HEADERS, parseDeadLetter } from '@pra-pipeline/shared';
 import {
   allIds,
@@ -14,22 +14,13 @@ import {
   readTopic,
   sinkEnv,
   startSink,
+  integrationContext,
   suffix,
-  testEs,
-  testKafka,
   waitFor,
   wireEncoder,
 } from './helpers.js';
 
-const kafka = testKafka();
-const es = testEs();
-const cleanups: (() => Promise<unknown>)[] = [];
-
-before(() => undefined);
-after(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-  await es.close();
-});
+const { kafka, es, cleanups } = integrationContext();
 
 function names() {
   const s = suffix();
