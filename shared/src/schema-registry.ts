@@ -6,6 +6,7 @@
  * the topic.
  */
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { fullFormats } from 'ajv-formats/dist/formats.js';
 import { PipelineError } from './errors.js';
 
 export { COMPATIBILITY, SchemaRegistry };
@@ -26,7 +27,8 @@ export function createRegistry(options: RegistryOptions): SchemaRegistry {
       retry: { retries: 5, initialRetryTimeInSecs: 0.2, maxRetryTimeInSecs: 5 },
     },
     // allErrors: the dead letter says every way a document is wrong, not just the first.
-    { [SchemaType.JSON]: { strict: false, allErrors: true } },
+    // Formats (date-time, ipv4...) are checked, not ignored with a warning.
+    { [SchemaType.JSON]: { strict: false, allErrors: true, formats: fullFormats } },
   );
 }
 
