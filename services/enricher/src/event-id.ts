@@ -3,6 +3,7 @@
  * carried it, so Elasticsearch `create` with this `_id` indexes it once.
  */
 import { stableId } from '@pra-pipeline/shared';
+import { parseTimestamp } from './convert.js';
 import type { StageARecord } from './stage-a.js';
 
 function text(value: unknown): string {
@@ -16,7 +17,17 @@ export function sessionKey(record: StageARecord): string {
   return lsid !== '' ? lsid : `lseq:${text(session?.lseq)}`;
 }
 
-/** From site, session, position of the event in its session, its timestamp and type, as given. */
+/**
+ * The timestamp part: the event's instant in Unix seconds, whether the appliance
+ * wrote Unix seconds or ISO 8601, so the id does not depend on the notation; the
+ * text as given only when it is not a time at all.
+ */
+function instant(value: unknown): number | string {
+  const ms = parseTimestamp(value);
+  return ms === undefined ? text(value) : Math.floor(ms / 1000);
+}
+
+/** From site, session, position of the event in its session, its instant and type. */
 export function eventId(site: string, record: StageARecord, position: number): string {
-  return stableId(site, sessionKey(record), position, text(record.timestamp), text(record.event_type));
+  return stableId(site, sessionKey(record), position, instant(record.timestamp), text(record.event_type));
 }

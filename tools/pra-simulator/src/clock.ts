@@ -77,3 +77,39 @@ export function createClock(option: ClockOption | undefined): SimClock {
   if ('now' in option) return option;
   return option.running ? new WallClock(option.start) : new ManualClock(option.start);
 }
+
+/**
+ * Real time until frozen, then still: the poller keeps polling on its own clock
+ * while the appliance stops changing, so a test can wait for the pipeline to
+ * settle on a ground truth that no longer grows.
+ */
+export class FreezableClock implements SimClock {
+  readonly kind = 'wall' as const;
+  #frozenAt: number | undefined;
+  #offset = 0;
+
+  now(): number {
+    return this.#frozenAt ?? Date.now() + this.#offset;
+  }
+
+  freeze(): number {
+    this.#frozenAt ??= this.now();
+    return this.#frozenAt;
+  }
+
+  get frozen(): boolean {
+    return this.#frozenAt !== undefined;
+  }
+
+  advance(ms: number): void {
+    if (!(ms >= 0)) throw new Error('The clock only moves forward');
+    if (this.#frozenAt !== undefined) this.#frozenAt += ms;
+    else this.#offset += ms;
+  }
+
+  set(ms: number): void {
+    const now = this.now();
+    if (!(ms >= now)) throw new Error('The clock only moves forward');
+    this.advance(ms - now);
+  }
+}

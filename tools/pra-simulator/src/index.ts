@@ -78,7 +78,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 }
 
 export { eventIdOf } from './ground-truth.js';
-export { ManualClock, WallClock, type ClockOption, type SimClock } from './clock.js';
+export { FreezableClock, ManualClock, WallClock, type ClockOption, type SimClock } from './clock.js';
 export { FAULT_KINDS, type FaultRule, type FaultKind, type FaultInjector } from './faults.js';
 export { GEO_ADDRESSES, type GeoAddress } from './catalog.js';
 export { EVENT_TYPES } from './events.js';

@@ -53,3 +53,13 @@ test('chunks are bounded by records and by bytes, and keep order', () => {
   assert.deepEqual(chunk(items, 10, 30).map((c) => c.map((x) => x.i)), [[0, 1, 2], [3], [4]]);
   assert.deepEqual(chunk([], 10, 30), []);
 });
+
+test('event.id is the simulator\'s ground-truth id, whichever notation the timestamp has', async () => {
+  const { eventIdOf } = await import('@pra-pipeline/pra-simulator');
+  const { eventId } = await import('../../src/event-id.js');
+  const truth = { site: 'east', lsid: 'abc', position: 3, timestamp: 1712235600, event_type: 'File Upload' };
+  const record = (timestamp: string) => ({ timestamp, event_type: 'File Upload', session: { lsid: 'abc' } });
+  assert.equal(eventId('east', record('1712235600'), 3), eventIdOf(truth));
+  assert.equal(eventId('east', record('2024-04-04T13:00:00Z'), 3), eventIdOf(truth));
+  assert.notEqual(eventId('east', record('1712235601'), 3), eventIdOf(truth));
+});
