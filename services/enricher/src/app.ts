@@ -138,7 +138,7 @@ export async function buildEnricherApp(config: EnricherConfig, deps: { logger: L
         config,
         geo,
         encode: (document) => encodeValue(registry, id, document),
-        output: kafkaOutput(producer, config.enricherOutputTopic, config.kafkaDlqTopic),
+        output: kafkaOutput(producer, config.enricherOutputTopic, config.kafkaDlqTopic, config.enricherProduceMaxBytes),
         metrics,
         logger,
       });

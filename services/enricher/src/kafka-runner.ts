@@ -5,7 +5,7 @@
  * A crash between the two re-delivers the chunk; its documents carry the same
  * event.id, so the sink indexes each event once.
  */
-import type { Consumer, EachBatchPayload, Logger, Producer } from '@pra-pipeline/shared';
+import { CompressionTypes, type Consumer, type EachBatchPayload, type Logger, type Producer } from '@pra-pipeline/shared';
 import { EnricherStage, type EnricherOutput, type OutMessage, type SourcedRecord } from './stage.js';
 import type { EnricherMetrics } from './telemetry.js';
 
@@ -20,16 +20,33 @@ export interface KafkaRunnerOptions {
   logger: Logger;
 }
 
-export function kafkaOutput(producer: Producer, outputTopic: string, dlqTopic: string): EnricherOutput {
+/**
+ * Produces documents and dead letters with acks=all. kafkajs puts a partition's
+ * messages of one request into one record batch, which the broker refuses above
+ * its message.max.bytes; requests are therefore cut at `maxRequestBytes`.
+ */
+export function kafkaOutput(producer: Producer, outputTopic: string, dlqTopic: string, maxRequestBytes: number): EnricherOutput {
   return {
     async send(documents: OutMessage[], deadLetters: OutMessage[]) {
-      const topicMessages = [
-        ...(documents.length > 0 ? [{ topic: outputTopic, messages: documents }] : []),
-        ...(deadLetters.length > 0 ? [{ topic: dlqTopic, messages: deadLetters }] : []),
+      const all = [
+        ...documents.map((message) => ({ topic: outputTopic, message })),
+        ...deadLetters.map((message) => ({ topic: dlqTopic, message })),
       ];
-      if (topicMessages.length > 0) await producer.sendBatch({ topicMessages, acks: -1 });
+      for (const part of chunk(all.map((item) => ({ ...item, value: asBuffer(item.message.value) })), Number.MAX_SAFE_INTEGER, maxRequestBytes)) {
+        const byTopic = new Map<string, OutMessage[]>();
+        for (const item of part) {
+          const list = byTopic.get(item.topic) ?? [];
+          list.push(item.message);
+          byTopic.set(item.topic, list);
+        }
+        await producer.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })), acks: -1, compression: CompressionTypes.GZIP });
+      }
     },
   };
+}
+
+function asBuffer(value: Buffer | string | null): Buffer | null {
+  return value === null ? null : Buffer.isBuffer(value) ? value : Buffer.from(value);
 }
 
 /** Cuts messages into chunks of at most `maxRecords` and about `maxBytes`. */

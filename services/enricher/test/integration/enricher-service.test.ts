@@ -152,3 +152,20 @@ test('raw records become registered ECS documents; a malformed one is dead-lette
   await admin.disconnect();
   assert.equal(offset, '3');
 });
+
+test('a chunk whose documents exceed the broker\'s message size is produced in several requests, nothing lost', async () => {
+  // 60 sessions of 40 events: about 5 MB of documents, five times the broker's default message.max.bytes.
+  const one = sessionXml('big');
+  const event = one.toString().match(/<event [\s\S]*?<\/event>/)![0];
+  const producer = kafka.producer({ idempotent: true });
+  await producer.connect();
+  const messages = Array.from({ length: 60 }, (_, i) => ({
+    key: `east/big-${i}`,
+    value: Buffer.from(one.toString().replace('lsid="big"', `lsid="big-${i}"`).replace(event, event.repeat(40))),
+    headers: rawHeaders('east'),
+  }));
+  for (const message of messages) await producer.send({ topic: topics.input, acks: -1, messages: [message] });
+  await producer.disconnect();
+  const outputs = await readTopic(topics.output, 2 + 60 * 40, 120_000);
+  assert.equal(outputs.filter((m) => m.key.startsWith('east/big-')).length, 60 * 40);
+});
