@@ -1,4 +1,7 @@
-/** Reads back the latest value per key of a compacted topic (the cursors), read committed, to its end. */
+/**
+ * Reads back the latest value per key of a compacted topic (the cursors), read
+ * committed, up to the end offsets taken at the start.
+ */
 import { readTopicToEnd, type Kafka, type Logger } from '@pra-pipeline/shared';
 
 export async function readLatestByKey(kafka: Kafka, topic: string, logger: Logger, signal?: AbortSignal): Promise<Map<string, Buffer | null>> {
