@@ -51,7 +51,8 @@ async function embeddedSimulator(start: { simulatorSeed: number; simulatorHistor
     PRA_CLIENT_SECRET: clientSecret,
     PRA_INITIAL_INTERVAL: `${Math.round(start.simulatorHistory / 1000)}s`,
     PRA_INTERVAL: `${Math.round(start.simulatorPollInterval / 1000)}s`,
-    PRA_HTTP_TIMEOUT: `${Math.max(1, Math.min(30, Math.floor(start.simulatorPollInterval / 2000)))}s`,
+    // The poller insists that a request times out before the next poll is due.
+    PRA_HTTP_TIMEOUT: `${Math.max(100, Math.min(30_000, Math.floor(start.simulatorPollInterval / 2)))}ms`,
     PRA_SAFETY_LAG: '5s',
   };
   return { simulator, env };

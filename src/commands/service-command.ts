@@ -34,10 +34,7 @@ export function serviceCommand(options: {
     },
     async run(args) {
       if (args.length > 0) throw new UsageError(`pra-pipeline ${options.name} takes no arguments (got ${args.join(' ')}).`);
-      const code = await options.run(process.env);
-      // Everything is closed by now; a stray handle must not keep a stopped service alive.
-      setTimeout(() => process.exit(code), 2000).unref();
-      return code;
+      return options.run(process.env);
     },
   };
 }

@@ -40,8 +40,6 @@ export const startCommand: Command = {
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
-    const code = await runStart({ env: process.env, dataDir: values['data-dir'] });
-    setTimeout(() => process.exit(code), 2000).unref();
-    return code;
+    return runStart({ env: process.env, dataDir: values['data-dir'] });
   },
 };
