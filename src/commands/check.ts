@@ -134,8 +134,11 @@ export async function runChecks(env: Record<string, string | undefined>): Promis
       await attempt(`Elasticsearch (${config.esNode?.join(',') ?? 'cloud id'})`, async () => {
         const client = createEsClient(config, logger);
         try {
-          const info = await client.info();
-          return `${info.cluster_name}, version ${info.version.number}`;
+          // Cluster health and node info exist in every distribution; the root endpoint does not.
+          const health = await client.cluster.health();
+          const nodes = await client.nodes.info({ node_id: '_local', metric: '_none' });
+          const version = Object.values(nodes.nodes)[0]?.version ?? 'unknown';
+          return `${health.cluster_name} (${health.status}), version ${version}`;
         } finally {
           await client.close();
         }
