@@ -20,6 +20,7 @@ export interface RenderOptions {
   runningEndTime: 'omit' | 'empty';
 }
 
+// eslint-disable-next-line no-control-regex -- the characters XML 1.0 cannot hold are exactly what this finds
 const INVALID_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 export function hasInvalidXmlChars(text: string): boolean {
