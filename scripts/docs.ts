@@ -1,10 +1,12 @@
 /** `npm run docs`: regenerates the reference docs that are derived from code. */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { errorCodesMarkdown } from '@pra-pipeline/shared';
 import { fieldsMarkdown } from '@pra-pipeline/enricher/schema-gen';
 import { configurationMarkdown } from '../src/config-reference.js';
 
 const docs = (name: string) => fileURLToPath(new URL(`../docs/${name}`, import.meta.url));
 writeFileSync(docs('configuration.md'), configurationMarkdown());
 writeFileSync(docs('fields.md'), fieldsMarkdown());
-console.log('Wrote docs/configuration.md and docs/fields.md.');
+writeFileSync(docs('errors.md'), errorCodesMarkdown());
+console.log('Wrote docs/configuration.md, docs/fields.md and docs/errors.md.');

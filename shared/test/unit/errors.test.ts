@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ERROR_CODES, PipelineError, errorCodeOf, isRetryable } from '@pra-pipeline/shared';
+import { readFileSync } from 'node:fs';
+import { ERROR_CODES, PipelineError, errorCodeOf, errorCodesMarkdown, isRetryable } from '@pra-pipeline/shared';
 
 test('every code has a bounded error type and stage', () => {
   const types = new Set(['configuration_failed', 'request_failed', 'timed_out', 'parser_failed', 'encoder_failed', 'enrichment_failed', 'internal']);
@@ -24,4 +25,11 @@ test('carries code, cause, retryable and context', () => {
   assert.equal(isRetryable(new PipelineError('PIPE_UPSTREAM_HTTP', 'x', { retryable: false })), false);
   assert.equal(isRetryable(new Error('plain')), false);
   assert.equal(errorCodeOf(new Error('plain')), 'PIPE_INTERNAL');
+});
+
+test('docs/errors.md lists every code and is up to date (npm run docs)', () => {
+  const text = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
+  assert.equal(text, errorCodesMarkdown());
+  for (const code of Object.keys(ERROR_CODES)) assert.ok(text.includes(`| \`${code}\` |`), code);
+  assert.ok(Object.values(ERROR_CODES).every((d) => d.doc.length > 10), 'every code says what it means');
 });
