@@ -21,6 +21,7 @@ function usage(): string {
     '',
     'Run `pra-pipeline <command> --help` for a command\'s options and variables.',
     'Configuration comes from environment variables (see docs/configuration.md).',
+    'Exit codes: 0 ok, 1 runtime failure, 2 bad configuration or usage.',
   ].join('\n');
 }
 
