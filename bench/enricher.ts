@@ -1,0 +1,104 @@
+/**
+ * Enricher hot path: stage A (XML to records) and stage B (records to ECS
+ * documents, GeoIP from the MaxMind test databases) on one thread, so the rate
+ * is per core. Beside it, in the same rounds: the bare fast-xml-parser parse of
+ * the same XML (the floor of any XML mapping) and JSON.parse(JSON.stringify())
+ * of the resulting documents (what a plain JSON hop costs).
+ */
+import { XMLParser } from 'fast-xml-parser';
+import { GeoIpDatabases } from '@pra-pipeline/enricher';
+import { enrichRawRecord } from '@pra-pipeline/enricher/raw-record';
+import { testdataDir } from '../test/harness/env.js';
+import type { BenchContext, Benchmark } from './context.js';
+import { documentsOf, rawRecords, type InputSize } from './data.js';
+import { figure, measured, resultOf, type BenchResult } from './results.js';
+import { interleaved } from './stats.js';
+
+export interface EnricherBenchOptions {
+  size: InputSize;
+  warmup: number;
+  iterations: number;
+}
+
+export const ENRICHER_SIZES: Record<'tiny' | 'quick' | 'full', EnricherBenchOptions> = {
+  tiny: { size: { historyMinutes: 10, sessionsPerMinute: 2, eventsPerSession: 24 }, warmup: 1, iterations: 3 },
+  quick: { size: { historyMinutes: 30, sessionsPerMinute: 4, eventsPerSession: 24 }, warmup: 1, iterations: 5 },
+  full: { size: { historyMinutes: 120, sessionsPerMinute: 5, eventsPerSession: 24 }, warmup: 3, iterations: 9 },
+};
+
+export async function enricherBench(ctx: Pick<BenchContext, 'mode' | 'machine' | 'log'>, options: EnricherBenchOptions): Promise<BenchResult> {
+  const startedAt = new Date();
+  const input = await rawRecords(options.size);
+  const geo = await GeoIpDatabases.open({ dir: `${testdataDir()}/geoip`, pollIntervalMs: 0 });
+  try {
+    const status = geo.status();
+    if (!status.city || !status.asn) throw new Error('The GeoIP test databases (City and ASN) were not found');
+    const documents = documentsOf(input.records, geo);
+    const events = documents.length;
+    ctx.log(`enricher: ${input.records.length} sessions, ${events} events, ${(input.bytes / 1e6).toFixed(1)} MB of XML`);
+
+    // The parser as fast-xml-parser's README shows it, with attributes (PRA puts lsid and gsnumber there).
+    const bare = new XMLParser({ ignoreAttributes: false });
+    let sink = 0; // keeps results alive so the work is not optimised away
+    const rates = await interleaved(
+      [
+        {
+          name: 'stage-ab',
+          run: () => {
+            let n = 0;
+            for (const record of input.records) for (const s of enrichRawRecord(record, geo, {})) n += s.documents.length;
+            return n;
+          },
+        },
+        {
+          name: 'xml-parse',
+          run: () => {
+            for (const record of input.records) sink += Object.keys(bare.parse(record.value!)).length;
+            return events;
+          },
+        },
+        {
+          name: 'json',
+          run: () => {
+            for (const document of documents) sink += Object.keys(JSON.parse(JSON.stringify(document))).length;
+            return events;
+          },
+        },
+      ],
+      options,
+    );
+    if (sink < 0) ctx.log('unreachable');
+    const stageAb = measured('stage A+B with GeoIP', 'events/s', rates['stage-ab']!);
+    const xml = measured('fast-xml-parser parse of the same XML', 'events/s', rates['xml-parse']!);
+    const json = measured('JSON.parse(JSON.stringify()) of the documents', 'events/s', rates.json!);
+    const mb = (r: number) => (r * input.bytes) / events / 1e6;
+    return resultOf(ctx, startedAt, {
+      benchmark: 'enricher',
+      title: 'Enricher: stage A+B per core',
+      parameters: {
+        sessions: input.records.length,
+        events,
+        xmlBytes: input.bytes,
+        warmup: options.warmup,
+        iterations: options.iterations,
+        geoip: 'GeoLite2-City-Test, GeoLite2-ASN-Test (shared test data), cache on',
+      },
+      figures: [
+        figure('enricher.stage-ab-vs-xml', stageAb, xml, `${mb(stageAb.median).toFixed(1)} MB/s of XML against ${mb(xml.median).toFixed(1)} MB/s`),
+        figure('enricher.stage-ab-vs-json', stageAb, json),
+      ],
+      notes: [
+        'One thread in one process, nothing else running in it: the rate is per core.',
+        'Each round runs stage A+B, the bare parse and the JSON round trip once each, in turn, so load changes hit all three alike.',
+      ],
+    });
+  } finally {
+    geo.close();
+  }
+}
+
+export const enricherBenchmark: Benchmark = {
+  name: 'enricher',
+  servers: false,
+  run: (ctx) => enricherBench(ctx, ctx.mode === 'quick' ? ENRICHER_SIZES.quick : ENRICHER_SIZES.full),
+};
