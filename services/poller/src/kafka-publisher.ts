@@ -122,8 +122,23 @@ export class KafkaPublisher implements Publisher {
     let tx: Awaited<ReturnType<Producer['transaction']>>;
     try {
       tx = await entry.producer.transaction();
-    } catch (err) {
-      throw this.#wrap(site, entry, err, 'begin');
+    } catch (first) {
+      if (isFencedError(first)) throw this.#wrap(site, entry, first, 'begin');
+      // A commit or abort that failed half-way (the broker went away during EndTxn) leaves the kafkajs
+      // producer in COMMITTING or ABORTING for good, and every later transaction() throws. A new producer
+      // with the same transactional id registers it again, which makes the coordinator complete or abort
+      // that transaction (records and cursor together, or neither), as at start.
+      this.#o.logger.warn({ err: first, site }, 'The Kafka producer of the site is stuck in a transaction; replacing it.');
+      const stuck = entry.producer;
+      entry.producer = createTransactionalProducer(this.#o.kafka, this.transactionalId(site), this.#o.transactionTimeoutMs);
+      await stuck.disconnect().catch(() => undefined);
+      try {
+        await entry.producer.connect();
+        await (await entry.producer.transaction()).abort();
+        tx = await entry.producer.transaction();
+      } catch (err) {
+        throw this.#wrap(site, entry, err, 'begin');
+      }
     }
     const topicOf = (r: OutRecord) => (r.destination === 'raw' ? this.#o.rawTopic : this.#o.dlqTopic);
     const finish = (outcome: 'committed' | 'aborted') => this.#o.onTransaction?.(site, outcome);
