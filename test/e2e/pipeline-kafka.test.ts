@@ -12,32 +12,14 @@ import { loadEnricherConfig } from '@pra-pipeline/enricher/config';
 import { PollerApp, loadPollerConfig } from '@pra-pipeline/poller';
 import { buildSinkApp, loadSinkConfig, type SinkApp } from '@pra-pipeline/sink';
 import { GEO_ADDRESSES, type FreezableClock, type Simulator } from '@pra-pipeline/pra-simulator';
-import { stackEnv, testdataDir, uniqueName } from '../harness/env.js';
-import { compareIds, FAST_POLLING, indexedIds, settle, settlingSimulator, sitesJson, DATA_STREAM_PREFIX } from './support.js';
+import { stackEnv, uniqueName } from '../harness/env.js';
+import { compareIds, indexedIds, pipelineEnv, settle, settlingSimulator, sitesJson, DATA_STREAM_PREFIX } from './support.js';
 
 const stack = stackEnv();
 const logger: Logger = createLogger({ service: 'e2e', level: (process.env.TEST_LOG_LEVEL as 'info' | undefined) ?? 'silent' });
 const run = uniqueName('e2e');
 const namespace = run.replace(/[^a-z0-9]/g, '');
-const env: Record<string, string> = {
-  KAFKA_BROKERS: stack.kafkaBrokers.join(','),
-  SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl,
-  ES_NODE: stack.esNode,
-  KAFKA_TOPIC_PARTITIONS: '3',
-  KAFKA_DLQ_TOPIC: `${run}.dlq`,
-  POLLER_RAW_TOPIC: `${run}.raw`,
-  POLLER_STATE_TOPIC: `${run}.state`,
-  POLLER_TRANSACTIONAL_ID_PREFIX: run,
-  ENRICHER_INPUT_TOPIC: `${run}.raw`,
-  ENRICHER_OUTPUT_TOPIC: `${run}.ecs`,
-  ENRICHER_GROUP_ID: `${run}-enricher`,
-  SINK_TOPIC: `${run}.ecs`,
-  SINK_GROUP_ID: `${run}-sink`,
-  INDEX_REFRESH_INTERVAL: '1s',
-  GEOIP_DIR: `${testdataDir()}/geoip`,
-  HTTP_PORT: '0',
-  ...FAST_POLLING,
-};
+const env = pipelineEnv(run, stack);
 
 let simulator: Simulator;
 let clock: FreezableClock;

@@ -1,16 +1,20 @@
 /** What the end-to-end tests share: a settling simulator, and Elasticsearch's view of the event ids. */
-import { FreezableClock, startSimulator, type FaultRule, type Simulator } from '@pra-pipeline/pra-simulator';
+import { FreezableClock, startSimulator, type FaultRule, type Profile, type Simulator } from '@pra-pipeline/pra-simulator';
+import { testdataDir, type StackEnv } from '../harness/env.js';
 
 export const DATA_STREAM_PREFIX = 'logs-beyondtrust_pra.access_session-';
 
-/** Two sites with running sessions and a short history, on a clock the test can freeze. */
-export async function settlingSimulator(options: { seed: number; faults?: FaultRule[] }) {
+/**
+ * Two sites with running sessions and a short history, on a clock the test can freeze.
+ * `profile` and `historySeconds` override the load (more churn for the chaos runs).
+ */
+export async function settlingSimulator(options: { seed: number; faults?: FaultRule[]; profile?: Partial<Profile>; historySeconds?: number }) {
   const clock = new FreezableClock();
   const simulator = await startSimulator({
     seed: options.seed,
     clock,
-    historySeconds: 90 * 60,
-    profile: { sessionsPerMinute: 0.6, eventsPerSession: 16, runningShare: 0.25, sessionMinutes: 10 },
+    historySeconds: options.historySeconds ?? 90 * 60,
+    profile: { sessionsPerMinute: 0.6, eventsPerSession: 16, runningShare: 0.25, sessionMinutes: 10, ...options.profile },
     sites: [
       { name: 'east', clientId: 'east-client', clientSecret: 'east-secret-value' },
       { name: 'west', clientId: 'west-client', clientSecret: 'west-secret-value' },
@@ -39,6 +43,32 @@ export const FAST_POLLING: Record<string, string> = {
   POLLER_RETRY_BASE: '20ms',
   POLLER_RETRY_MAX: '1s',
 };
+
+/**
+ * The three services' variables for one run: topics, groups and transactional ids named after `run`,
+ * the stack's addresses, test GeoIP databases and fast polling. Add PRA_SITES.
+ */
+export function pipelineEnv(run: string, stack: StackEnv): Record<string, string> {
+  return {
+    KAFKA_BROKERS: stack.kafkaBrokers.join(','),
+    SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl,
+    ES_NODE: stack.esNode,
+    KAFKA_TOPIC_PARTITIONS: '3',
+    KAFKA_DLQ_TOPIC: `${run}.dlq`,
+    POLLER_RAW_TOPIC: `${run}.raw`,
+    POLLER_STATE_TOPIC: `${run}.state`,
+    POLLER_TRANSACTIONAL_ID_PREFIX: run,
+    ENRICHER_INPUT_TOPIC: `${run}.raw`,
+    ENRICHER_OUTPUT_TOPIC: `${run}.ecs`,
+    ENRICHER_GROUP_ID: `${run}-enricher`,
+    SINK_TOPIC: `${run}.ecs`,
+    SINK_GROUP_ID: `${run}-sink`,
+    INDEX_REFRESH_INTERVAL: '1s',
+    GEOIP_DIR: `${testdataDir()}/geoip`,
+    HTTP_PORT: '0',
+    ...FAST_POLLING,
+  };
+}
 
 /** Every `_id` in the data stream with how often it occurs (always once, unless something is wrong). */
 export async function indexedIds(esNode: string, namespace: string): Promise<Map<string, number>> {
