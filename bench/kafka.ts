@@ -15,7 +15,7 @@ import { documentsOf, rawRecords } from './data.js';
 import { figure, measured, resultOf, type BenchResult, type Figure } from './results.js';
 import { summarize } from './stats.js';
 
-const logger = createLogger({ service: 'bench', level: 'warn' });
+const logger = createLogger({ service: 'bench', level: 'error' });
 
 interface Hop {
   name: 'raw' | 'ecs';

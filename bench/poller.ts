@@ -16,7 +16,7 @@ import { freePort, sampleMemory, startService, sumMetric, type Service } from '.
 import { figure, measured, resultOf, type BenchResult, type Figure } from './results.js';
 import { waitFor } from './stats.js';
 
-const logger = createLogger({ service: 'bench', level: 'warn' });
+const logger = createLogger({ service: 'bench', level: 'error' });
 const MB = 1e6;
 /** The poller must stay under this RSS for the 1 GB report. */
 export const POLLER_RSS_LIMIT_MB = 256;

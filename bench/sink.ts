@@ -22,7 +22,7 @@ import { startService } from './processes.js';
 import { figure, measured, resultOf, type BenchResult } from './results.js';
 import { summarize, waitFor } from './stats.js';
 
-const logger = createLogger({ service: 'bench', level: 'warn' });
+const logger = createLogger({ service: 'bench', level: 'error' });
 const MIB = 1024 * 1024;
 
 export async function sinkBench(ctx: BenchContext): Promise<BenchResult> {
