@@ -58,7 +58,12 @@ export function enrichRawRecord(record: RawRecord, geo: GeoLookup | undefined, l
     throw new PipelineError('PIPE_RECORD_INVALID', 'The record has no value (a tombstone or an empty message)');
   }
   const context = siteContextOf(record);
-  return sessionsToRecords(record.value, limits).map((session) => ({
+  const sessions = sessionsToRecords(record.value, limits);
+  // A raw record is one session; a report holding none would otherwise vanish, neither mapped nor dead-lettered.
+  if (sessions.length === 0) {
+    throw new PipelineError('PIPE_SESSION_EMPTY', 'The record holds no <session> (an empty <session_list>)');
+  }
+  return sessions.map((session) => ({
     key: `${context.site}/${session.lsid ?? session.lseq ?? 'unknown'}`,
     documents: recordsToDocuments(session.records, context, geo),
   }));

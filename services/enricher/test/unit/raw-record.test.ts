@@ -63,3 +63,13 @@ test('event.id is the simulator\'s ground-truth id, whichever notation the times
   assert.equal(eventId('east', record('2024-04-04T13:00:00Z'), 3), eventIdOf(truth));
   assert.notEqual(eventId('east', record('1712235601'), 3), eventIdOf(truth));
 });
+
+test('bug: a record whose report holds no session vanished, neither mapped nor dead-lettered', () => {
+  for (const xml of ['<session_list/>', '<session_list></session_list>', '<session_list>\n  <!-- none -->\n</session_list>']) {
+    assert.throws(
+      () => enrichRawRecord({ key: Buffer.from('east/x'), value: Buffer.from(xml), headers }, undefined, {}),
+      (e: unknown) => e instanceof PipelineError && e.code === 'PIPE_SESSION_EMPTY' && /no <session>/.test(e.message),
+      xml,
+    );
+  }
+});
