@@ -28,7 +28,7 @@ export const POLLER_RSS_LIMIT_MB = 256;
 export const REPORT_SIZES: Record<string, { label: string; eventsPerSession: number }> = {
   '10MB': { label: '10 MB', eventsPerSession: 17 },
   '100MB': { label: '100 MB', eventsPerSession: 290 },
-  '1GB': { label: '1 GB', eventsPerSession: 3040 },
+  '1GB': { label: '1 GB', eventsPerSession: 3650 },
 };
 
 interface SizeResult {

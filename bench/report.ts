@@ -27,9 +27,19 @@ function cell(m: Measured): string {
   return `${fmt(m.median)} ${m.unit}${spread}`;
 }
 
+function parameter(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number') return fmt(v);
+  const summary = v as Partial<Measured> | null;
+  if (summary && typeof summary === 'object' && typeof summary.median === 'number' && Array.isArray(summary.samples)) {
+    return `${fmt(summary.median)} (${fmt(summary.min ?? summary.median)}-${fmt(summary.max ?? summary.median)})`;
+  }
+  return `\`${JSON.stringify(v)}\``;
+}
+
 function row(f: Figure): string {
-  const limit = f.limit ? `${f.limit.label}: ${cell(f.limit)}` : f.requirement ? `must stay under ${f.requirement.max} ${f.requirement.unit}` : '';
-  const ratio = f.ratio !== undefined ? `${f.ratio.toFixed(2)}` : f.requirement ? (f.requirement.met ? 'met' : '**not met**') : '';
+  const limit = f.limit ? `${f.limit.label}: ${cell(f.limit)}` : f.requirement ? `must stay under ${f.requirement.max} ${f.requirement.unit}` : '-';
+  const ratio = f.ratio !== undefined ? `${f.ratio.toFixed(2)}` : f.requirement ? (f.requirement.met ? 'met' : '**not met**') : '-';
   const note = f.note ? ` ${f.note}` : '';
   return `| ${f.value.label} | ${cell(f.value)} | ${limit} | ${ratio} |${note} |`;
 }
@@ -63,7 +73,8 @@ export function renderReport(results: readonly BenchResult[], summary: RunSummar
     'machine (a ceiling such as the bare parser, the client\'s bulk helper or the simulator itself), and',
     'their ratio. Rates are medians with the range and the number of measured iterations in brackets,',
     'after warm-up. Figures depend on the machine and on its load: compare ratios across machines, and',
-    'absolute figures only between runs on the same quiet machine.',
+    'absolute figures only between runs on the same quiet machine. The load average at the start of the',
+    'run is given below: above the number of cores, other work shared the CPU and absolute figures are low.',
     '',
     '`npm run bench` runs everything (full sizes, including the poller\'s 1 GB report); `npm run bench --',
     '--quick` runs every benchmark with small sizes as a smoke test and writes `bench/results/quick/`',
@@ -86,9 +97,9 @@ export function renderReport(results: readonly BenchResult[], summary: RunSummar
     lines.push('| figure | value | limit (same run) | ratio | note |', '| --- | --- | --- | --- | --- |');
     for (const f of r.figures) lines.push(row(f));
     lines.push('');
-    const params = Object.entries(r.parameters).map(([k, v]) => `- ${k}: ${typeof v === 'string' ? v : `\`${JSON.stringify(v)}\``}`);
+    const params = Object.entries(r.parameters).map(([k, v]) => `- ${k}: ${parameter(v)}`);
     if (params.length) lines.push('Parameters:', '', ...params, '');
-    if (r.notes.length) lines.push(...r.notes.map((n) => `- ${n}`), '');
+    if (r.notes.length) lines.push('How it is measured:', '', ...r.notes.map((n) => `- ${n}`), '');
   }
   return `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
 }
