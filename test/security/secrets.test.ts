@@ -132,7 +132,7 @@ test('Elasticsearch: an API key or a basic-auth password at a closed port stays 
     const { logger, text } = captured([SECRETS.esApiKey, SECRETS.esPassword]);
     const client = createEsClient({ esNode: [node], esRequestTimeout: 2000, ...auth }, logger);
     let thrown: unknown;
-    await bulkSender(client, 2000)('{"index":{}}\n{}\n', undefined).catch((err: unknown) => (thrown = err));
+    await bulkSender(client, 2000)(Buffer.from('{"index":{}}\n{}\n'), AbortSignal.timeout(5000)).catch((err: unknown) => (thrown = err));
     assert.ok(thrown instanceof Error, 'the request to a closed port must fail');
     assertClean(errorText(thrown), 'the Elasticsearch error');
     logger.error({ err: thrown }, 'Elasticsearch is unreachable.');
@@ -220,7 +220,8 @@ test('service processes: the poller with rejected credentials, the sink with Ela
   assert.ok(poller.metrics.some((b) => /pra_/.test(b)));
 
   const esNode = `http://127.0.0.1:${await closedPort()}`;
-  for (const auth of [{ ES_API_KEY: SECRETS.esApiKey }, { ES_USERNAME: 'elastic', ES_PASSWORD: SECRETS.esPassword }]) {
+  const esAuth: Record<string, string>[] = [{ ES_API_KEY: SECRETS.esApiKey }, { ES_USERNAME: 'elastic', ES_PASSWORD: SECRETS.esPassword }];
+  for (const auth of esAuth) {
     const sink = await runService('sink', { KAFKA_BROKERS: env.kafkaBrokers.join(','), ES_NODE: esNode, SINK_TOPIC: `${id}.ecs`, SINK_GROUP_ID: id, KAFKA_DLQ_TOPIC: `${id}.dlq`, KAFKA_TOPIC_PARTITIONS: '1', ...auth }, 8000);
     assertRunClean(sink, 'sink');
   }
