@@ -65,7 +65,7 @@ export async function openGeoIp(
 
 /** The stage, for any source and output (Kafka here; in-process queues in the all-in-one mode). */
 export function buildEnricherStage(options: {
-  config: Pick<EnricherConfig, 'xmlMaxBytes' | 'xmlMaxDepth'>;
+  config: Pick<EnricherConfig, 'xmlMaxBytes' | 'xmlMaxDepth' | 'enricherChunkBytes'>;
   geo: GeoIpDatabases | undefined;
   encode: DocumentEncoder;
   output: EnricherOutput;
@@ -79,6 +79,7 @@ export function buildEnricherStage(options: {
     output: options.output,
     metrics: options.metrics,
     logger: options.logger,
+    maxBufferedBytes: options.config.enricherChunkBytes,
   });
 }
 

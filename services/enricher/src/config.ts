@@ -11,7 +11,7 @@ export const enricherSchema = {
   enricherGroupId: v.string({ default: 'pra-enricher', doc: 'Consumer group of the enricher.' }),
   enricherPartitionsConcurrency: v.integer({ default: 2, min: 1, max: 64, doc: 'Partitions processed at once by one enricher.' }),
   enricherChunkRecords: v.integer({ default: 200, min: 1, doc: 'Sessions transformed, produced and committed together; bounds memory per partition.' }),
-  enricherChunkBytes: v.integer({ default: 8 * 1024 * 1024, min: 1024, unit: 'bytes', doc: 'Raw bytes transformed, produced and committed together.' }),
+  enricherChunkBytes: v.integer({ default: 8 * 1024 * 1024, min: 1024, unit: 'bytes', doc: 'Raw bytes transformed, produced and committed together; also the most document bytes held before they are produced.' }),
   enricherProduceMaxBytes: v.integer({ default: 768 * 1024, min: 1024, unit: 'bytes', doc: 'Largest produce request (before compression); keep it below the broker\'s message.max.bytes (1 MiB by default).' }),
   geoipDir: v.string({ optional: true, doc: 'Directory of MaxMind .mmdb files (City and ASN); without it documents carry no geo fields.' }),
   geoipReloadInterval: v.duration({ default: 60_000, doc: 'How often to look for changed GeoIP database files ; files are swapped without a restart.' }),

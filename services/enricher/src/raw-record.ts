@@ -8,7 +8,7 @@ import { PipelineError, RECORD_HEADERS, headerString, parseRawRecordKey, type IH
 import type { GeoLookup } from './geo-fields.js';
 import { DEFAULT_TAGS, type SiteContext } from './site-context.js';
 import { sessionsToRecords } from './stage-a.js';
-import { recordsToDocuments, type EcsDocument } from './stage-b.js';
+import { recordToDocument, type EcsDocument } from './stage-b.js';
 import type { XmlLimits } from './xml.js';
 
 export interface RawRecord {
@@ -21,6 +21,33 @@ export interface EnrichedSession {
   /** `<site>/<lsid>`: the output records' key, so one session stays on one partition. */
   key: string;
   documents: EcsDocument[];
+}
+
+export interface ParsedSession {
+  /** `<site>/<lsid>`: the output records' key, so one session stays on one partition. */
+  key: string;
+  /** How many events, hence documents. */
+  count: number;
+  /** The document of the event at `position`, built only when asked: a large session never exists as documents all at once. */
+  document(position: number): EcsDocument;
+}
+
+/** Stage A of a raw record, with stage B per event on demand. Throws the record's input errors. */
+export function parseRawRecord(record: RawRecord, geo: GeoLookup | undefined, limits: Partial<XmlLimits>): ParsedSession[] {
+  if (record.value === null || record.value.length === 0) {
+    throw new PipelineError('PIPE_RECORD_INVALID', 'The record has no value (a tombstone or an empty message)');
+  }
+  const context = siteContextOf(record);
+  const sessions = sessionsToRecords(record.value, limits);
+  // A raw record is one session; a report holding none would otherwise vanish, neither mapped nor dead-lettered.
+  if (sessions.length === 0) {
+    throw new PipelineError('PIPE_SESSION_EMPTY', 'The record holds no <session> (an empty <session_list>)');
+  }
+  return sessions.map((session) => ({
+    key: `${context.site}/${session.lsid ?? session.lseq ?? 'unknown'}`,
+    count: session.records.length,
+    document: (position: number) => recordToDocument(session.records[position]!, context, { position, geo }),
+  }));
 }
 
 function flag(headers: IHeaders, name: string): boolean {
@@ -53,18 +80,10 @@ export function siteContextOf(record: RawRecord): SiteContext {
   };
 }
 
+/** Every document of a raw record at once (the map command, tests); the service streams them with parseRawRecord. */
 export function enrichRawRecord(record: RawRecord, geo: GeoLookup | undefined, limits: Partial<XmlLimits>): EnrichedSession[] {
-  if (record.value === null || record.value.length === 0) {
-    throw new PipelineError('PIPE_RECORD_INVALID', 'The record has no value (a tombstone or an empty message)');
-  }
-  const context = siteContextOf(record);
-  const sessions = sessionsToRecords(record.value, limits);
-  // A raw record is one session; a report holding none would otherwise vanish, neither mapped nor dead-lettered.
-  if (sessions.length === 0) {
-    throw new PipelineError('PIPE_SESSION_EMPTY', 'The record holds no <session> (an empty <session_list>)');
-  }
-  return sessions.map((session) => ({
-    key: `${context.site}/${session.lsid ?? session.lseq ?? 'unknown'}`,
-    documents: recordsToDocuments(session.records, context, geo),
+  return parseRawRecord(record, geo, limits).map((session) => ({
+    key: session.key,
+    documents: Array.from({ length: session.count }, (_, position) => session.document(position)),
   }));
 }

@@ -6,7 +6,7 @@
  */
 import { deadLetterMessage, errorCodeOf, PipelineError, type IHeaders, type Logger } from '@pra-pipeline/shared';
 import type { GeoLookup, GeoResult } from './geo-fields.js';
-import { enrichRawRecord, type RawRecord } from './raw-record.js';
+import { parseRawRecord, type RawRecord } from './raw-record.js';
 import type { EcsDocument } from './stage-b.js';
 import type { EnricherMetrics } from './telemetry.js';
 import type { XmlLimits } from './xml.js';
@@ -38,6 +38,8 @@ export interface EnricherStageOptions {
   output: EnricherOutput;
   metrics: EnricherMetrics;
   logger: Logger;
+  /** Documents and dead letters held before they are produced. */
+  maxBufferedBytes: number;
 }
 
 /** Counts hits and misses without touching the lookup itself. */
@@ -67,67 +69,85 @@ export class EnricherStage {
     this.#o = options;
   }
 
+  /**
+   * Documents are produced in slices of about `maxBufferedBytes`, so a session of
+   * many events never exists as documents all at once; the caller commits only
+   * after `process` resolves, that is after every slice is acknowledged.
+   */
   async process(records: readonly SourcedRecord[]): Promise<{ documents: number; deadLetters: number }> {
     const { metrics } = this.#o;
-    const documents: OutMessage[] = [];
-    const deadLetters: OutMessage[] = [];
+    let documents: OutMessage[] = [];
+    let deadLetters: OutMessage[] = [];
+    let buffered = 0;
+    const totals = { documents: 0, deadLetters: 0, events: 0, pipelineErrors: 0 };
     const counts = { hit: 0, miss: 0 };
     const geo = countingLookup(this.#o.geo(), counts);
-    let events = 0;
-    let pipelineErrors = 0;
 
-    const deadLetter = (record: RawRecord, source: SourcedRecord, err: unknown) => {
+    const flush = async () => {
+      if (documents.length === 0 && deadLetters.length === 0) return;
+      await this.#o.output.send(documents, deadLetters);
+      totals.documents += documents.length;
+      totals.deadLetters += deadLetters.length;
+      documents = [];
+      deadLetters = [];
+      buffered = 0;
+    };
+
+    const deadLetter = (record: SourcedRecord, err: unknown) => {
       const errorCode = errorCodeOf(err);
       const errorType = err instanceof PipelineError ? err.errorType : 'internal';
-      deadLetters.push(
-        deadLetterMessage(record, {
-          stage: 'enricher',
-          errorCode,
-          errorType,
-          reason: (err as Error).message ?? String(err),
-          sourceTopic: source.topic,
-          sourcePartition: source.partition,
-          sourceOffset: source.offset,
-        }),
-      );
+      const message = deadLetterMessage(record, {
+        stage: 'enricher',
+        errorCode,
+        errorType,
+        reason: (err as Error).message ?? String(err),
+        sourceTopic: record.topic,
+        sourcePartition: record.partition,
+        sourceOffset: record.offset,
+      });
+      deadLetters.push(message);
+      buffered += record.value?.length ?? 0;
       metrics.deadLetters.inc({ stage: 'enricher', error_code: errorCode });
-      if (errorCode === 'PIPE_INTERNAL') this.#o.logger.error({ err, partition: source.partition, offset: source.offset }, 'Unexpected failure enriching a record; it was dead-lettered.');
+      if (errorCode === 'PIPE_INTERNAL') this.#o.logger.error({ err, partition: record.partition, offset: record.offset }, 'Unexpected failure enriching a record; it was dead-lettered.');
     };
 
     for (const record of records) {
       let sessions;
       try {
-        sessions = enrichRawRecord(record, geo, this.#o.limits);
+        sessions = parseRawRecord(record, geo, this.#o.limits);
       } catch (err) {
-        deadLetter(record, record, err);
+        deadLetter(record, err);
         continue;
       }
-      // A document the schema rejects dead-letters its whole raw record (and none of its documents
-      // is produced), so a replay after the fix re-enriches the session in one piece.
-      const encoded: OutMessage[] = [];
+      // A document the schema rejects dead-letters its raw record, for a replay once the cause is fixed;
+      // the record's other documents are produced all the same (a replay repeats their ids: indexed once).
       let rejected: unknown;
+      const headers = siteHeaders(record.headers);
       for (const session of sessions) {
-        events += session.documents.length;
-        for (const document of session.documents) {
-          if ((document.event as { kind?: string } | undefined)?.kind === 'pipeline_error') pipelineErrors++;
+        totals.events += session.count;
+        for (let position = 0; position < session.count; position++) {
           try {
-            encoded.push({ key: session.key, value: await this.#o.encode(document), headers: siteHeaders(record.headers) });
+            const document = session.document(position);
+            if ((document.event as { kind?: string } | undefined)?.kind === 'pipeline_error') totals.pipelineErrors++;
+            const value = await this.#o.encode(document);
+            documents.push({ key: session.key, value, headers });
+            buffered += value.length;
           } catch (err) {
             rejected ??= err;
           }
+          if (buffered >= this.#o.maxBufferedBytes) await flush();
         }
       }
-      if (rejected !== undefined) deadLetter(record, record, rejected);
-      else documents.push(...encoded);
+      if (rejected !== undefined) deadLetter(record, rejected);
     }
+    await flush();
 
-    await this.#o.output.send(documents, deadLetters);
     metrics.sessions.inc(records.length);
-    metrics.events.inc(events);
-    metrics.documents.inc(documents.length);
-    metrics.pipelineErrors.inc(pipelineErrors);
+    metrics.events.inc(totals.events);
+    metrics.documents.inc(totals.documents);
+    metrics.pipelineErrors.inc(totals.pipelineErrors);
     if (counts.hit) metrics.geoLookups.inc({ result: 'hit' }, counts.hit);
     if (counts.miss) metrics.geoLookups.inc({ result: 'miss' }, counts.miss);
-    return { documents: documents.length, deadLetters: deadLetters.length };
+    return { documents: totals.documents, deadLetters: totals.deadLetters };
   }
 }
