@@ -252,6 +252,7 @@ export function loadConfig<S extends Schema>(
     try {
       out[key] = spec.parse(raw);
       if (spec.secret) secrets.push(raw);
+      secrets.push(...urlCredentials(raw));
     } catch (err) {
       // A secret's value never goes into the message.
       const message = spec.secret ? 'is not valid' : (err as Error).message;
@@ -266,6 +267,21 @@ export function loadConfig<S extends Schema>(
   }
   if (problems.length > 0) throw new ConfigError(service, problems);
   return Object.freeze({ config: Object.freeze(out) as ConfigOf<S>, secrets: Object.freeze(secrets) });
+}
+
+/** A password written into a URL (`https://user:secret@host`) is a secret too, in either spelling. */
+function urlCredentials(raw: string): string[] {
+  if (!raw.includes('@') || !raw.includes('://')) return [];
+  const found: string[] = [];
+  for (const part of raw.split(',')) {
+    try {
+      const { password } = new URL(part.trim());
+      if (password) found.push(password, decodeURIComponent(password));
+    } catch {
+      // Not a URL: nothing embedded.
+    }
+  }
+  return [...new Set(found)];
 }
 
 export interface VarDoc {

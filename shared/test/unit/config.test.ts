@@ -104,3 +104,10 @@ test('describes the schema for the configuration reference', () => {
   assert.equal(byName.API_KEY?.secret, true);
   assert.equal(byName.MODE?.unit, 'a | b');
 });
+
+test('a password inside a URL value is a secret to scrub, encoded or not', () => {
+  const { secrets } = loadConfig('svc', { registry: v.url({ doc: 'Registry.' }) }, { env: { REGISTRY: 'http://reader:p%40ss-word@127.0.0.1:8081/apis' } });
+  assert.ok(secrets.includes('p%40ss-word'));
+  assert.ok(secrets.includes('p@ss-word'));
+  assert.deepEqual(loadConfig('svc', { registry: v.url({ doc: 'Registry.' }) }, { env: { REGISTRY: 'http://127.0.0.1:8081' } }).secrets, []);
+});
