@@ -49,7 +49,9 @@ export function loadResults(mode: BenchMode): BenchResult[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .filter((f) => f.endsWith('.json') && f !== 'run.json')
-    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as BenchResult)
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Partial<BenchResult>)
+    // Other tools keep their own results here too (chaos runs); only benchmarks' results are shown.
+    .filter((r): r is BenchResult => typeof r.benchmark === 'string' && ORDER.includes(r.benchmark) && Array.isArray(r.figures))
     .sort((a, b) => ORDER.indexOf(a.benchmark) - ORDER.indexOf(b.benchmark));
 }
 
