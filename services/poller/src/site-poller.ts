@@ -66,6 +66,18 @@ interface FetchResult {
 
 type QueryLabel = 'start_time' | 'lsids' | 'listing';
 
+/**
+ * What makes a fetched session worth publishing again: new events, or its end.
+ * Events are only ever appended, and documents already indexed are never
+ * rewritten (the sink creates each event.id once), so a session whose ticking
+ * fields alone changed (duration, seconds involved) would only be re-sent and
+ * re-rejected by every stage. The end, with its recording and chat URLs, comes
+ * with the Session End event; the end time is part of the digest all the same.
+ */
+export function publishDigest(item: Pick<SessionItem, 'events' | 'endTime'>): string {
+  return `${item.events}/${item.endTime ?? 'running'}`;
+}
+
 export class SitePoller {
   readonly site: SiteConfig;
   #cursor: Cursor;
@@ -366,7 +378,7 @@ export class SitePoller {
   ): OutRecord | undefined {
     // Without an lsid the session cannot be tracked; its digest keys it, so it is published once per content.
     const lsid = item.lsid ?? `digest-${item.digest}`;
-    const obs = { lsid, digest: item.digest, end: item.endTime };
+    const obs = { lsid, digest: publishDigest(item), end: item.endTime };
     const decision = draft.decide(obs);
     draft.observe(obs, nowSec);
     if (decision === 'unchanged') {
