@@ -7,6 +7,7 @@ import {
   Kafka,
   logLevel as KafkaLogLevel,
   CompressionTypes,
+  Partitioners,
   type Admin,
   type ITopicConfig,
   type KafkaConfig,
@@ -76,9 +77,12 @@ export function createKafka(options: KafkaClientOptions, logger: Logger): Kafka 
   return new Kafka(kafkaConfig(options, logger));
 }
 
+/** Keys map to partitions as the Java client maps them (murmur2), so other producers of the same keys agree. */
+const PARTITIONER = Partitioners.DefaultPartitioner;
+
 /** A producer that never writes a record twice on retry (acks=all). */
 export function createIdempotentProducer(kafka: Kafka): Producer {
-  return kafka.producer({ idempotent: true, maxInFlightRequests: 5, allowAutoTopicCreation: false });
+  return kafka.producer({ idempotent: true, maxInFlightRequests: 5, allowAutoTopicCreation: false, createPartitioner: PARTITIONER });
 }
 
 /**
@@ -87,6 +91,7 @@ export function createIdempotentProducer(kafka: Kafka): Producer {
  */
 export function createTransactionalProducer(kafka: Kafka, transactionalId: string, transactionTimeout = 60_000): Producer {
   return kafka.producer({
+    createPartitioner: PARTITIONER,
     idempotent: true,
     maxInFlightRequests: 1,
     transactionalId,

@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import {
+  createIdempotentProducer,
   createKafka,
   createLogger,
   DLQ_HEADERS,
@@ -148,7 +149,7 @@ export const dlqCommand: Command = {
     }
     for (const [topic, messages] of bySource) console.log(`${values['dry-run'] ? 'Would replay' : 'Replaying'} ${messages.length} record(s) to ${topic}.`);
     if (values['dry-run'] || entries.length === 0) return 0;
-    const producer = kafka.producer({ idempotent: true, allowAutoTopicCreation: false });
+    const producer = createIdempotentProducer(kafka);
     await producer.connect();
     try {
       await producer.sendBatch({ acks: -1, topicMessages: [...bySource].map(([topic, messages]) => ({ topic, messages })) });
