@@ -4,33 +4,22 @@
  * a malformed record dead-lettered with its reason while the records after it
  * are processed, and input offsets committed past all of them.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Writable } from 'node:stream';
 import {
-  createKafka,
-  createLogger,
   createRegistry,
   decodeValue,
   DLQ_HEADERS,
   headerString,
-  Metrics,
   RECORD_HEADERS,
-  type Kafka,
 } from '@pra-pipeline/shared';
-import { buildEnricherApp, type EnricherApp } from '../../src/app.js';
-import { loadEnricherConfig } from '../../src/config.js';
+import { enricherContext } from './context.js';
 import { testdata } from '../testdata.js';
 
+const ctx = enricherContext('it', 1);
 const env = process.env;
-const id = randomUUID().slice(0, 8);
-const topics = { input: `it-raw-${id}`, output: `it-ecs-${id}`, dlq: `it-dlq-${id}` };
-const quiet = createLogger({ service: 'test', level: 'warn', destination: new Writable({ write: (_c, _e, d) => d() }) });
-
-let kafka: Kafka;
-let app: EnricherApp;
 
 function sessionXml(lsid: string): Buffer {
   const report = readFileSync(testdata('pra/report-single-session.xml'), 'utf8');
@@ -49,7 +38,7 @@ function rawHeaders(site: string) {
 }
 
 async function readTopic(topic: string, count: number, timeoutMs = 60_000) {
-  const consumer = kafka.consumer({ groupId: `it-reader-${randomUUID()}`, readUncommitted: false });
+  const consumer = ctx.kafka.consumer({ groupId: `it-reader-${randomUUID()}`, readUncommitted: false });
   const messages: { key: string; value: Buffer; headers: Record<string, string | undefined> }[] = [];
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
@@ -69,35 +58,11 @@ async function readTopic(topic: string, count: number, timeoutMs = 60_000) {
   return messages;
 }
 
-before(async () => {
-  assert.ok(env.KAFKA_BROKERS && env.SCHEMA_REGISTRY_URL, 'KAFKA_BROKERS and SCHEMA_REGISTRY_URL must name the test servers (run through npm test)');
-  const { config } = loadEnricherConfig({
-    env: {
-      KAFKA_BROKERS: env.KAFKA_BROKERS,
-      SCHEMA_REGISTRY_URL: env.SCHEMA_REGISTRY_URL,
-      ENRICHER_INPUT_TOPIC: topics.input,
-      ENRICHER_OUTPUT_TOPIC: topics.output,
-      KAFKA_DLQ_TOPIC: topics.dlq,
-      ENRICHER_GROUP_ID: `it-enricher-${id}`,
-      KAFKA_TOPIC_PARTITIONS: '1',
-      GEOIP_DIR: testdata('geoip'),
-      HTTP_PORT: '0',
-    },
-  });
-  kafka = createKafka(config, quiet);
-  app = await buildEnricherApp(config, { logger: quiet, metrics: new Metrics({ defaultMetrics: false }) });
-  await app.start();
-});
-
-after(async () => {
-  await app?.stop();
-});
-
 test('raw records become registered ECS documents; a malformed one is dead-lettered and the rest go on', async () => {
-  const producer = kafka.producer({ idempotent: true });
+  const producer = ctx.kafka.producer({ idempotent: true });
   await producer.connect();
   await producer.send({
-    topic: topics.input,
+    topic: ctx.topics.input,
     acks: -1,
     messages: [
       { key: 'east/lsid-1', value: sessionXml('lsid-1'), headers: rawHeaders('east') },
@@ -107,7 +72,7 @@ test('raw records become registered ECS documents; a malformed one is dead-lette
   });
   await producer.disconnect();
 
-  const outputs = await readTopic(topics.output, 2);
+  const outputs = await readTopic(ctx.topics.output, 2);
   assert.equal(outputs.length, 2);
   assert.deepEqual(outputs.map((m) => m.key).sort(), ['east/lsid-1', 'west/lsid-3']);
 
@@ -124,28 +89,28 @@ test('raw records become registered ECS documents; a malformed one is dead-lette
   assert.notEqual(docs[0]!.event?.id, docs[1]!.event?.id);
   assert.deepEqual(docs.map((d) => d.observer?.hostname).sort(), ['east.example.com', 'west.example.com']);
 
-  const res = await fetch(`${env.SCHEMA_REGISTRY_URL}/subjects/${topics.output}-value/versions/latest`);
+  const res = await fetch(`${env.SCHEMA_REGISTRY_URL}/subjects/${ctx.topics.output}-value/versions/latest`);
   assert.equal(res.status, 200);
   const registered = (await res.json()) as { schemaType?: string; id: number };
   assert.equal(registered.schemaType, 'JSON');
   assert.equal(outputs[0]!.value.readInt32BE(1), registered.id);
 
-  const dead = await readTopic(topics.dlq, 1);
+  const dead = await readTopic(ctx.topics.dlq, 1);
   assert.equal(dead.length, 1);
   assert.equal(dead[0]!.key, 'east/lsid-2');
   assert.equal(dead[0]!.headers[DLQ_HEADERS.stage], 'enricher');
   assert.equal(dead[0]!.headers[DLQ_HEADERS.errorCode], 'PIPE_XML_MALFORMED');
-  assert.equal(dead[0]!.headers[DLQ_HEADERS.sourceTopic], topics.input);
+  assert.equal(dead[0]!.headers[DLQ_HEADERS.sourceTopic], ctx.topics.input);
   assert.equal(dead[0]!.headers[DLQ_HEADERS.sourceOffset], '1');
   assert.ok((dead[0]!.headers[DLQ_HEADERS.reason] ?? '').length > 0);
   assert.equal(dead[0]!.value.toString(), '<session lsid="lsid-2"><session_details><event timestamp="1"');
 
-  const admin = kafka.admin();
+  const admin = ctx.kafka.admin();
   await admin.connect();
   // The commit follows the acknowledged produce; give it a moment rather than racing it.
   let offset: string | undefined;
   for (let i = 0; i < 50 && offset !== '3'; i++) {
-    const committed = await admin.fetchOffsets({ groupId: `it-enricher-${id}`, topics: [topics.input] });
+    const committed = await admin.fetchOffsets({ groupId: ctx.groupId, topics: [ctx.topics.input] });
     offset = committed[0]?.partitions[0]?.offset;
     if (offset !== '3') await new Promise((r) => setTimeout(r, 200));
   }
@@ -157,15 +122,15 @@ test('a chunk whose documents exceed the broker\'s message size is produced in s
   // 60 sessions of 40 events: about 5 MB of documents, five times the broker's default message.max.bytes.
   const one = sessionXml('big');
   const event = one.toString().match(/<event [\s\S]*?<\/event>/)![0];
-  const producer = kafka.producer({ idempotent: true });
+  const producer = ctx.kafka.producer({ idempotent: true });
   await producer.connect();
   const messages = Array.from({ length: 60 }, (_, i) => ({
     key: `east/big-${i}`,
     value: Buffer.from(one.toString().replace('lsid="big"', `lsid="big-${i}"`).replace(event, event.repeat(40))),
     headers: rawHeaders('east'),
   }));
-  for (const message of messages) await producer.send({ topic: topics.input, acks: -1, messages: [message] });
+  for (const message of messages) await producer.send({ topic: ctx.topics.input, acks: -1, messages: [message] });
   await producer.disconnect();
-  const outputs = await readTopic(topics.output, 2 + 60 * 40, 120_000);
+  const outputs = await readTopic(ctx.topics.output, 2 + 60 * 40, 120_000);
   assert.equal(outputs.filter((m) => m.key.startsWith('east/big-')).length, 60 * 40);
 });

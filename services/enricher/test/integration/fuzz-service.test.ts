@@ -6,65 +6,26 @@
  * output topic or as one dead letter with a reason and an error code, never
  * both and never neither, and the enricher must still be ready afterwards.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import fc from 'fast-check';
 import {
   buildOpsApp,
-  createKafka,
-  createLogger,
   DLQ_HEADERS,
   headerString,
-  Metrics,
   PipelineError,
-  type Kafka,
 } from '@pra-pipeline/shared';
-import { buildEnricherApp, type EnricherApp } from '../../src/app.js';
-import { loadEnricherConfig } from '../../src/config.js';
+import { enricherContext } from './context.js';
 import { enrichRawRecord } from '../../src/raw-record.js';
 import { HOSTILE_KINDS, hostileArbitraries, rawHeaders, type HostileCase } from '../hostile-xml.js';
-import { testdata } from '../testdata.js';
 
-const env = process.env;
-const id = randomUUID().slice(0, 8);
-const topics = { input: `it-fuzz-raw-${id}`, output: `it-fuzz-ecs-${id}`, dlq: `it-fuzz-dlq-${id}` };
-const quiet = createLogger({ service: 'test', level: 'warn', destination: new Writable({ write: (_c, _e, d) => d() }) });
+const ctx = enricherContext('it-fuzz', 2);
 const CASE_HEADER = 'pra.fuzz_case';
 const PER_KIND = 25;
 /** Below the broker's default message.max.bytes with room for headers. */
 const MAX_INPUT_BYTES = 700_000;
 const DEAD_LETTER_CODES = new Set(['PIPE_XML_MALFORMED', 'PIPE_XML_LIMIT', 'PIPE_SESSION_EMPTY', 'PIPE_RECORD_INVALID', 'PIPE_SCHEMA_REJECTED']);
-
-let kafka: Kafka;
-let app: EnricherApp;
-let metrics: Metrics;
-
-before(async () => {
-  assert.ok(env.KAFKA_BROKERS && env.SCHEMA_REGISTRY_URL, 'KAFKA_BROKERS and SCHEMA_REGISTRY_URL must name the test servers (run through npm test)');
-  const { config } = loadEnricherConfig({
-    env: {
-      KAFKA_BROKERS: env.KAFKA_BROKERS,
-      SCHEMA_REGISTRY_URL: env.SCHEMA_REGISTRY_URL,
-      ENRICHER_INPUT_TOPIC: topics.input,
-      ENRICHER_OUTPUT_TOPIC: topics.output,
-      KAFKA_DLQ_TOPIC: topics.dlq,
-      ENRICHER_GROUP_ID: `it-fuzz-enricher-${id}`,
-      KAFKA_TOPIC_PARTITIONS: '2',
-      GEOIP_DIR: testdata('geoip'),
-      HTTP_PORT: '0',
-    },
-  });
-  kafka = createKafka(config, quiet);
-  metrics = new Metrics({ defaultMetrics: false });
-  app = await buildEnricherApp(config, { logger: quiet, metrics });
-  await app.start();
-});
-
-after(async () => {
-  await app?.stop();
-});
 
 /** The inputs: the same classes as the unit fuzz test, from a fixed seed so a failure replays. */
 function cases(): HostileCase[] {
@@ -88,12 +49,12 @@ test('every hostile input ends as its documents or as one dead letter with a rea
     }
   });
 
-  const producer = kafka.producer({ idempotent: true });
+  const producer = ctx.kafka.producer({ idempotent: true });
   await producer.connect();
   let batch: { key: string; value: Buffer; headers: Record<string, string> }[] = [];
   let bytes = 0;
   const flush = async () => {
-    if (batch.length > 0) await producer.send({ topic: topics.input, acks: -1, messages: batch });
+    if (batch.length > 0) await producer.send({ topic: ctx.topics.input, acks: -1, messages: batch });
     batch = [];
     bytes = 0;
   };
@@ -108,16 +69,16 @@ test('every hostile input ends as its documents or as one dead letter with a rea
   const documents = new Map<number, number>();
   const deadLetters = new Map<number, { code: string | undefined; reason: string | undefined }[]>();
   const settled = (i: number) => deadLetters.has(i) || (expected[i]?.documents !== undefined && documents.get(i) === expected[i]?.documents);
-  const consumer = kafka.consumer({ groupId: `it-fuzz-reader-${randomUUID()}`, readUncommitted: false });
+  const consumer = ctx.kafka.consumer({ groupId: `it-fuzz-reader-${randomUUID()}`, readUncommitted: false });
   await consumer.connect();
-  await consumer.subscribe({ topics: [topics.output, topics.dlq], fromBeginning: true });
+  await consumer.subscribe({ topics: [ctx.topics.output, ctx.topics.dlq], fromBeginning: true });
   let done!: () => void;
   const allSettled = new Promise<void>((resolve) => (done = resolve));
   await consumer.run({
     eachMessage: async ({ topic, message }) => {
       const i = Number(headerString(message.headers?.[CASE_HEADER]));
       assert.ok(Number.isInteger(i) && i >= 0 && i < inputs.length, `a message on ${topic} without a known case header`);
-      if (topic === topics.output) documents.set(i, (documents.get(i) ?? 0) + 1);
+      if (topic === ctx.topics.output) documents.set(i, (documents.get(i) ?? 0) + 1);
       else {
         const list = deadLetters.get(i) ?? [];
         list.push({ code: headerString(message.headers?.[DLQ_HEADERS.errorCode]), reason: headerString(message.headers?.[DLQ_HEADERS.reason]) });
@@ -151,7 +112,7 @@ test('every hostile input ends as its documents or as one dead letter with a rea
   assert.equal(mapped + deadLetters.size, inputs.length);
   console.log(`fuzz-service: ${inputs.length} inputs, ${mapped} mapped (${[...documents.values()].reduce((a, b) => a + b, 0)} documents), ${deadLetters.size} dead letters`);
 
-  const ops = buildOpsApp({ metrics, readiness: app.readiness });
+  const ops = buildOpsApp({ metrics: ctx.metrics, readiness: ctx.app.readiness });
   const ready = await ops.inject({ method: 'GET', url: '/readyz' });
   assert.equal(ready.statusCode, 200, ready.body);
   assert.equal((await ops.inject({ method: 'GET', url: '/livez' })).statusCode, 200);
