@@ -12,7 +12,7 @@ import { createKafka, createLogger } from '@pra-pipeline/shared';
 import { uniqueName } from '../test/harness/env.js';
 import { deleteTopics } from './cleanup.js';
 import { needStack, type BenchContext, type Benchmark } from './context.js';
-import { freePort, sampleMemory, startService, sumMetric, type Service } from './processes.js';
+import { freePort, sampleMemory, serviceRuntime, startService, sumMetric, type Service } from './processes.js';
 import { figure, measured, resultOf, type BenchResult, type Figure } from './results.js';
 import { waitFor } from './stats.js';
 
@@ -197,6 +197,9 @@ export async function pollerBench(ctx: BenchContext): Promise<BenchResult> {
       'MB/s: published session bytes over the time of the report request (headers to the last byte), during which the poller splits and sends each batch before reading on (backpressure).',
       'Peak RSS is VmHWM of the poller process; RSS was also sampled every 250 ms. It must not grow with the report size; 1 GB must stay under 256 MB.',
       'One run per size (the 1 GB report takes minutes), so no spread is given.',
+      serviceRuntime() === 'compiled'
+        ? 'The poller ran compiled (`node dist/src/bin.js poller`, after `npm run build`), as in the container image.'
+        : 'The poller ran from source through tsx (no `npm run build`); the compiled image needs less memory.',
     ],
   });
 }

@@ -1,16 +1,24 @@
 /**
- * The pipeline's services as child processes, as they run in production
- * (`node --conditions=source --import tsx src/bin.ts <command>`): start, read
- * their metrics, sample their memory from /proc, stop them by pid.
+ * The pipeline's services as child processes: start, read their metrics,
+ * sample their memory from /proc, stop them by pid. After `npm run build` they
+ * run compiled (`node dist/src/bin.js <command>`), as in the container image;
+ * otherwise from source through tsx, which costs memory of its own.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sleep } from './stats.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+const BUILT_CLI = join(ROOT, 'dist', 'src', 'bin.js');
+
+/** How the services run in this benchmark run: compiled when built, else from source. */
+export function serviceRuntime(): 'compiled' | 'source' {
+  return existsSync(BUILT_CLI) ? 'compiled' : 'source';
+}
 
 /** A free TCP port on 127.0.0.1 (closed again before it is used). */
 export function freePort(): Promise<number> {
@@ -81,7 +89,7 @@ export async function startService(options: { name: string; command: string; arg
   const log = createWriteStream(logFile);
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--conditions=source', '--import', 'tsx', 'src/bin.ts', options.command, ...(options.args ?? [])],
+    [...(serviceRuntime() === 'compiled' ? [BUILT_CLI] : ['--conditions=source', '--import', 'tsx', 'src/bin.ts']), options.command, ...(options.args ?? [])],
     {
       cwd: ROOT,
       env: { ...process.env, LOG_LEVEL: 'warn', HTTP_HOST: '127.0.0.1', HTTP_PORT: String(port), ...options.env },
