@@ -38,8 +38,11 @@ function kafkaLogCreator(logger: Logger) {
   return () =>
     ({ level, log }: LogEntry) => {
       const { message, ...rest } = log;
+      // A deliberate choice, not a problem: retries are bounded so that a long outage surfaces as an
+      // error instead of blocking, and event ids make a re-sent record harmless downstream.
+      if (message.startsWith('Limiting retries for the idempotent producer')) child.debug(rest, message);
       // kafkajs logs expected reconnects and rebalances at ERROR; keep them at warn so ERROR means action needed.
-      if (level === KafkaLogLevel.ERROR || level === KafkaLogLevel.WARN) child.warn(rest, message);
+      else if (level === KafkaLogLevel.ERROR || level === KafkaLogLevel.WARN) child.warn(rest, message);
       else if (level === KafkaLogLevel.INFO) child.debug(rest, message);
       else child.trace(rest, message);
     };
