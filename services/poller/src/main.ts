@@ -6,6 +6,8 @@ import { loadPollerConfig } from './config.js';
 export interface RunOptions extends LoadOptions {
   /** Called with the exit code instead of ending the process. */
   exit?: (code: number) => void;
+  /** How often to check whether a site was fenced (default 2 s). */
+  fencedCheckMs?: number;
 }
 
 /** Runs the poller until SIGTERM or SIGINT; resolves with the exit code. Throws ConfigError on bad configuration. */
@@ -20,7 +22,9 @@ export async function runPoller(options: RunOptions = {}): Promise<number> {
   const address = await listenOpsApp(ops, env.httpHost, env.httpPort);
   lifecycle.onStop('operations endpoint', () => ops.close());
   logger.info({ address, sites: config.sites.map((s) => s.name) }, 'Poller starting.');
-  const finished = new Promise<number>((resolve) => lifecycle.handleSignals(resolve));
+  let exitWith!: (code: number) => void;
+  const finished = new Promise<number>((resolve) => (exitWith = resolve));
+  lifecycle.handleSignals(exitWith);
   try {
     await app.start();
   } catch (err) {
@@ -30,6 +34,16 @@ export async function runPoller(options: RunOptions = {}): Promise<number> {
     return 1;
   }
   lifecycle.onStop('poller', () => app.stop());
+  // A site taken over by another poller (or whose transaction the broker timed out, which looks the
+  // same to the client) recovers only by a restart, which reads its cursor back: exit non-zero so
+  // any orchestrator restarts the poller, not only one that watches /livez.
+  const watch = setInterval(() => {
+    if (app.live() || lifecycle.isStopping) return;
+    logger.error('A site was taken over by another poller or its transaction expired; exiting so this poller is restarted.');
+    void lifecycle.shutdown('fenced').then(() => exitWith(1));
+  }, options.fencedCheckMs ?? 2000);
+  watch.unref();
+  lifecycle.onStop('fencing watch', () => clearInterval(watch));
   logger.info('Poller started.');
   return finished;
 }

@@ -1,3 +1,5 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 /** Shared by the poller's integration tests: configuration, reading the topics back, comparing with the ground truth. */
 import { createKafka, createLogger, type Kafka, type Logger } from '@pra-pipeline/shared';
 import type { Simulator } from '@pra-pipeline/pra-simulator';
@@ -152,4 +154,18 @@ export function unchangedRepublishes(records: readonly [string, string][]): stri
     last.set(key, value);
   }
   return problems;
+}
+
+/** `pra-pipeline poller` as its own process; `output` collects what it writes to stderr. */
+export function startPollerProcess(env: Record<string, string>): { child: ChildProcess; exited: Promise<number | null>; output: () => string } {
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'src/bin.ts', 'poller'], {
+    cwd: fileURLToPath(new URL('../../../../', import.meta.url)),
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  child.stdout!.on('data', (d) => (text += d));
+  child.stderr!.on('data', (d) => (text += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exited, output: () => text };
 }

@@ -6,38 +6,10 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { startSimulator, type Simulator } from '@pra-pipeline/pra-simulator';
-import { allRecords, compare, unchangedRepublishes, eventually, expectedSessions, latestRecords, pollerEnv, testKafka, testTopics } from './helpers.js';
+import { FreezableClock, startSimulator, type Simulator } from '@pra-pipeline/pra-simulator';
+import { allRecords, compare, unchangedRepublishes, eventually, expectedSessions, latestRecords, pollerEnv, startPollerProcess as startPoller, testKafka, testTopics } from './helpers.js';
 
-const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Real time until frozen; then it stands still (the appliance stops changing). */
-class FreezableClock {
-  readonly kind = 'wall' as const;
-  frozen: number | undefined;
-  now(): number {
-    return this.frozen ?? Date.now();
-  }
-  advance(): void {
-    throw new Error('not used');
-  }
-  set(): void {
-    throw new Error('not used');
-  }
-}
-
-function startPoller(env: Record<string, string>): { child: ChildProcess; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'src/bin.ts', 'poller'], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, exited };
-}
 
 test('ten SIGKILLs and restarts during one run still end with exactly the ground truth', { timeout: 600_000 }, async () => {
   const clock = new FreezableClock();
@@ -69,7 +41,7 @@ test('ten SIGKILLs and restarts during one run still end with exactly the ground
   }
   current = startPoller(env);
   await sleep(5000);
-  clock.frozen = Date.now();
+  clock.freeze();
   const expected = expectedSessions(sim);
   assert.ok(expected.size > 100, `the simulator made ${expected.size} sessions`);
 
