@@ -68,6 +68,7 @@ const child = spawn(
     '--conditions=source',
     '--import',
     'tsx',
+    ...(env.CI ? ['--import', './test/fixed-seed.ts'] : []),
     '--test',
     '--test-reporter=spec',
     `--test-concurrency=${env.TEST_CONCURRENCY ?? '1'}`,

@@ -319,7 +319,9 @@ export class SessionSplitter {
     if (depth === 0) {
       this.#rootSeen = true;
       this.#rootName = local;
-      this.#namespaces = namespaceDeclarations(text);
+      // Latin-1 maps each byte to one character and back, so the declarations are copied byte for byte,
+      // even where the root holds bytes that are not UTF-8.
+      this.#namespaces = namespaceDeclarations(tag.toString('latin1'));
       if (selfClosing) this.#ended = true;
       if (local === 'error') {
         if (selfClosing) out.push({ kind: 'error', where: 'root', text: '' });
@@ -364,8 +366,9 @@ export class SessionSplitter {
     this.#endTime = undefined;
     this.#oversize = false;
     this.#head = undefined;
-    const missing = this.#namespaces.filter((ns) => attribute(text, ns.name) === undefined);
-    this.#startTagExtra = missing.length > 0 ? Buffer.from(missing.map((ns) => ` ${ns.text}`).join('')) : undefined;
+    const raw = tag.toString('latin1');
+    const missing = this.#namespaces.filter((ns) => attribute(raw, ns.name) === undefined);
+    this.#startTagExtra = missing.length > 0 ? Buffer.from(missing.map((ns) => ` ${ns.text}`).join(''), 'latin1') : undefined;
     // The start tag as received counts for size and digest; the declarations are added when the session is emitted.
     this.#take(tag);
     this.#nameBytes = 1 + Buffer.byteLength(qname);
