@@ -96,15 +96,15 @@ export class NdjsonOutput {
 
   async #write(documents: readonly Record<string, unknown>[]): Promise<WriteResult> {
     const lines: string[] = [];
-    const ids: string[] = [];
+    const ids = new Set<string>();
     let duplicates = 0;
     for (const document of documents) {
       const id = eventIdOf(document);
-      if (id && (this.#seen.has(id) || ids.includes(id))) {
+      if (id && (this.#seen.has(id) || ids.has(id))) {
         duplicates++;
         continue;
       }
-      if (id) ids.push(id);
+      if (id) ids.add(id);
       lines.push(`${JSON.stringify(document)}\n`);
     }
     if (lines.length > 0) {

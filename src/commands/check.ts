@@ -20,7 +20,7 @@ import { loadPollerConfig, type PollerConfig } from '@pra-pipeline/poller';
 import { PraClient } from '@pra-pipeline/poller/pra-client';
 import { createPollerMetrics } from '@pra-pipeline/poller/telemetry';
 import { createEsClient, loadSinkConfig } from '@pra-pipeline/sink';
-import { detectModes } from '../all-in-one/modes.js';
+import { detectModes, inProcessEnv } from '../all-in-one/modes.js';
 import type { Command } from './command.js';
 
 export interface CheckResult {
@@ -80,17 +80,17 @@ export async function runChecks(env: Record<string, string | undefined>): Promis
   const modes = detectModes(env);
   const results: CheckResult[] = [];
   let poller: PollerConfig | undefined;
+  // The schemas require Kafka and registry addresses; where none is configured, placeholders stand in.
+  const stageEnv = inProcessEnv(env, modes);
   if (modes.sites) {
-    const withBrokers = modes.kafka ? env : { ...env, KAFKA_BROKERS: 'unused.invalid:9092' };
-    results.push(configCheck('poller', () => (poller = loadPollerConfig({ env: withBrokers }))));
+    results.push(configCheck('poller', () => (poller = loadPollerConfig({ env: stageEnv }))));
   }
   if (modes.kafka) {
     results.push(configCheck('Kafka', () => loadConfig('kafka', kafkaVars, { env })));
     if (env.SCHEMA_REGISTRY_URL) results.push(configCheck('enricher', () => loadEnricherConfig({ env })));
   }
   if (modes.elasticsearch) {
-    const withKafka = modes.kafka ? env : { SCHEMA_REGISTRY_URL: 'http://unused.invalid', ...env, KAFKA_BROKERS: 'unused.invalid:9092' };
-    results.push(configCheck('sink', () => loadSinkConfig({ env: withKafka })));
+    results.push(configCheck('sink', () => loadSinkConfig({ env: stageEnv })));
   }
   const configValid = results.every((r) => r.ok);
   if (!configValid) return { results, configValid };
@@ -128,8 +128,7 @@ export async function runChecks(env: Record<string, string | undefined>): Promis
     );
   }
   if (modes.elasticsearch) {
-    const withKafka = modes.kafka ? env : { SCHEMA_REGISTRY_URL: 'http://unused.invalid', ...env, KAFKA_BROKERS: 'unused.invalid:9092' };
-    const { config } = loadSinkConfig({ env: withKafka });
+    const { config } = loadSinkConfig({ env: stageEnv });
     results.push(
       await attempt(`Elasticsearch (${config.esNode?.join(',') ?? 'cloud id'})`, async () => {
         const client = createEsClient(config, logger);
