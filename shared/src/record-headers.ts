@@ -30,6 +30,13 @@ export const RECORD_HEADERS = {
   query: 'pra.query',
   /** When the poller received the report, ISO 8601 UTC (for `event.created`). */
   fetchedAt: 'pra.fetched_at',
+  /**
+   * How many of the session's events earlier raw records already carried: the
+   * enricher maps only positions at or after it. Written in the same
+   * transaction as the record and the poller's cursor. Absent (older records,
+   * other producers, a dead letter replayed) means every event is new.
+   */
+  publishedBefore: 'pra.events.published-before',
   /** `application/xml`. */
   contentType: 'content-type',
 } as const;
@@ -48,4 +55,17 @@ export function parseRawRecordKey(key: string): { site: string; lsid: string } |
   const slash = key.indexOf('/');
   if (slash <= 0 || slash === key.length - 1) return undefined;
   return { site: key.slice(0, slash), lsid: key.slice(slash + 1) };
+}
+
+/**
+ * The `pra.events.published-before` value: a non-negative integer, or 0 (all
+ * events new) when the header is absent. A value that is present but not such
+ * an integer is refused rather than guessed.
+ */
+export function parsePublishedBefore(value: string | undefined): number {
+  if (value === undefined) return 0;
+  if (!/^(0|[1-9][0-9]{0,8})$/.test(value)) {
+    throw new RangeError(`${RECORD_HEADERS.publishedBefore} is ${JSON.stringify(value.slice(0, 40))}, not a non-negative integer`);
+  }
+  return Number(value);
 }
