@@ -29,6 +29,15 @@ export const kafkaVars = {
   kafkaReplicationFactor: v.integer({ default: -1, min: -1, doc: 'Replication factor of topics this service creates; -1 is the broker default.' }),
 };
 
+/** The key the enricher signs enriched records with and the sink checks them against (record-signature.ts). */
+export const signingVars = {
+  pipelineSigningKey: v.string({
+    optional: true,
+    secret: true,
+    doc: 'Shared secret (at least 32 bytes) with which the enricher signs each enriched record (header pra.signature) and the sink checks it; with it set, the sink dead-letters records that are unsigned or badly signed. Set the same value on both (or PIPELINE_SIGNING_KEY_FILE).',
+  }),
+};
+
 export const registryVars = {
   schemaRegistryUrl: v.url({ doc: 'Confluent-compatible schema registry base URL (Apicurio: .../apis/ccompat/v7).' }),
   schemaRegistryUsername: v.string({ optional: true, doc: 'Registry basic-auth user.' }),

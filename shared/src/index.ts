@@ -12,3 +12,5 @@ export * from './schema-registry.js';
 export * from './dead-letter.js';
 export * from './record-headers.js';
 export * from './topic-reader.js';
+export * from './record-signature.js';
+export * from './namespace.js';
