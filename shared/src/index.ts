@@ -8,6 +8,7 @@ export * from './lifecycle.js';
 export * from './retry.js';
 export * from './ids.js';
 export * from './kafka.js';
+export * from './kafka-errors.js';
 export * from './schema-registry.js';
 export * from './dead-letter.js';
 export * from './record-headers.js';

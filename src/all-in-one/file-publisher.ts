@@ -34,18 +34,25 @@ export class FileCursorPublisher implements Publisher {
     await rename(temp, path);
   }
 
+  async #load(site: string): Promise<Cursor | undefined> {
+    try {
+      return parseCursor(await readFile(this.#path(site)), site);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      return undefined;
+    }
+  }
+
   async start(sites: readonly string[]): Promise<Map<string, Cursor | undefined>> {
     await mkdir(this.#dir, { recursive: true });
     const cursors = new Map<string, Cursor | undefined>();
-    for (const site of sites) {
-      try {
-        cursors.set(site, parseCursor(await readFile(this.#path(site)), site));
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-        cursors.set(site, undefined);
-      }
-    }
+    for (const site of sites) cursors.set(site, await this.#load(site));
     return cursors;
+  }
+
+  /** The file holds the last cursor saved; a unit that failed before saving left it as it was. */
+  recover(site: string): Promise<Cursor | undefined> {
+    return this.#load(site);
   }
 
   async begin(site: string): Promise<PublishUnit> {

@@ -116,7 +116,6 @@ export async function inProcessPipeline(options: {
     geo,
     // Without a registry the documents travel as plain JSON; the sink accepts both.
     encode: (document) => Buffer.from(JSON.stringify(document)),
-    output,
     metrics,
     logger,
   });
@@ -128,7 +127,7 @@ export async function inProcessPipeline(options: {
       const raw: SourcedRecord[] = records
         .filter((r) => r.destination === 'raw')
         .map((r) => ({ key: Buffer.from(r.key), value: r.value, headers: r.headers, topic: RAW_TOPIC, partition: 0, offset: String(offset++) }));
-      if (raw.length > 0) await stage.process(raw);
+      if (raw.length > 0) await stage.process(raw, output);
     },
     async close() {
       geo?.close();

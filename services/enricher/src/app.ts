@@ -4,7 +4,6 @@
  */
 import {
   COMPATIBILITY,
-  createIdempotentProducer,
   createKafka,
   createRegistry,
   encodeValue,
@@ -16,15 +15,18 @@ import {
 } from '@pra-pipeline/shared';
 import type { EnricherConfig } from './config.js';
 import { GeoIpDatabases, type GeoIpStatus } from './geoip.js';
-import { KafkaRunner, kafkaOutput } from './kafka-runner.js';
+import { KafkaRunner } from './kafka-runner.js';
+import { PartitionProducers } from './partition-producers.js';
 import { documentJsonSchema } from './schema-gen.js';
-import { EnricherStage, type DocumentEncoder, type EnricherOutput } from './stage.js';
+import { EnricherStage, type DocumentEncoder } from './stage.js';
 import { enricherMetrics, type EnricherMetrics } from './telemetry.js';
 
 export interface EnricherApp {
   start(): Promise<void>;
   stop(): Promise<void>;
   readiness: Record<string, () => DependencyStatus>;
+  /** False once the consumer stopped for good: /livez fails so that the process is restarted. */
+  live(): boolean;
 }
 
 /** Opens the GeoIP databases (if configured) and keeps the metrics current; undefined without a directory. */
@@ -68,7 +70,6 @@ export function buildEnricherStage(options: {
   config: Pick<EnricherConfig, 'xmlMaxBytes' | 'xmlMaxDepth' | 'enricherChunkBytes'>;
   geo: GeoIpDatabases | undefined;
   encode: DocumentEncoder;
-  output: EnricherOutput;
   metrics: EnricherMetrics;
   logger: Logger;
 }): EnricherStage {
@@ -76,7 +77,6 @@ export function buildEnricherStage(options: {
     geo: () => options.geo,
     limits: { maxBytes: options.config.xmlMaxBytes, maxDepth: options.config.xmlMaxDepth },
     encode: options.encode,
-    output: options.output,
     metrics: options.metrics,
     logger: options.logger,
     maxBufferedBytes: options.config.enricherChunkBytes,
@@ -88,7 +88,14 @@ export async function buildEnricherApp(config: EnricherConfig, deps: { logger: L
   const metrics = enricherMetrics(deps.metrics);
   const kafka = createKafka(config, logger);
   const registry = createRegistry(config);
-  const producer = createIdempotentProducer(kafka);
+  const admin = kafka.admin();
+  const producers = new PartitionProducers({
+    kafka,
+    admin,
+    groupId: config.enricherGroupId,
+    transactionalIdPrefix: config.enricherTransactionalIdPrefix ?? config.enricherGroupId,
+    transactionTimeoutMs: config.enricherTransactionTimeout,
+  });
   const consumer = kafka.consumer({
     groupId: config.enricherGroupId,
     readUncommitted: false,
@@ -102,6 +109,7 @@ export async function buildEnricherApp(config: EnricherConfig, deps: { logger: L
   let runner: KafkaRunner | undefined;
 
   return {
+    live: () => runner?.live() ?? true,
     readiness: {
       kafka: () => runner?.status() ?? { ok: false, detail: 'starting' },
       registry: () => (schemaId === undefined ? { ok: false, detail: 'schema not registered yet' } : { ok: true, detail: `schema id ${schemaId}` }),
@@ -133,20 +141,24 @@ export async function buildEnricherApp(config: EnricherConfig, deps: { logger: L
       const subject = `${config.enricherOutputTopic}-value`;
       schemaId = await registerJsonSchema(registry, subject, documentJsonSchema(), COMPATIBILITY.BACKWARD);
       logger.info({ subject, schemaId }, 'Document schema registered.');
-      await producer.connect();
+      await admin.connect();
       const id = schemaId;
       const stage = buildEnricherStage({
         config,
         geo,
         encode: (document) => encodeValue(registry, id, document),
-        output: kafkaOutput(producer, config.enricherOutputTopic, config.kafkaDlqTopic, config.enricherProduceMaxBytes),
         metrics,
         logger,
       });
       runner = new KafkaRunner({
         consumer,
+        producers,
         stage,
+        groupId: config.enricherGroupId,
         inputTopic: config.enricherInputTopic,
+        outputTopic: config.enricherOutputTopic,
+        dlqTopic: config.kafkaDlqTopic,
+        produceMaxBytes: config.enricherProduceMaxBytes,
         partitionsConcurrency: config.enricherPartitionsConcurrency,
         chunkRecords: config.enricherChunkRecords,
         chunkBytes: config.enricherChunkBytes,
@@ -159,7 +171,8 @@ export async function buildEnricherApp(config: EnricherConfig, deps: { logger: L
     async stop() {
       // disconnect() waits for the batch in hand: its chunk is produced and committed, or re-delivered later.
       await consumer.disconnect();
-      await producer.disconnect();
+      await producers.close();
+      await admin.disconnect();
       geo?.close();
     },
   };

@@ -9,6 +9,11 @@ export const enricherSchema = {
   enricherInputTopic: v.string({ default: 'pra.raw.access-session.v1', doc: 'Topic of raw session XML, as the poller writes it.' }),
   enricherOutputTopic: v.string({ default: 'pra.ecs.access-session.v1', doc: 'Topic of ECS documents; its JSON Schema is registered as <topic>-value.' }),
   enricherGroupId: v.string({ default: 'pra-enricher', doc: 'Consumer group of the enricher.' }),
+  enricherTransactionalIdPrefix: v.string({
+    optional: true,
+    doc: 'Prefix of the transactional ids, one per input partition (<prefix>-<topic>-<partition>); defaults to the consumer group. Enrichers of one group must share it, so that the new owner of a partition fences the old one.',
+  }),
+  enricherTransactionTimeout: v.duration({ default: 60_000, doc: 'Kafka transaction timeout of one chunk (documents, dead letters and input offsets); the broker aborts a transaction left open longer.' }),
   enricherPartitionsConcurrency: v.integer({ default: 2, min: 1, max: 64, doc: 'Partitions processed at once by one enricher.' }),
   enricherChunkRecords: v.integer({ default: 200, min: 1, doc: 'Sessions transformed, produced and committed together; bounds memory per partition.' }),
   enricherChunkBytes: v.integer({ default: 8 * 1024 * 1024, min: 1024, unit: 'bytes', doc: 'Raw bytes transformed, produced and committed together; also the most document bytes held before they are produced.' }),

@@ -1,18 +1,36 @@
 /**
- * Runs the enricher stage on a consumer group. Each fetched batch is cut into
- * chunks bounded by records and bytes; a chunk's documents and dead letters are
- * produced with acks=all, and only then is the chunk's last offset committed.
- * A crash between the two re-delivers the chunk; its documents carry the same
- * event.id, so the sink indexes each event once.
+ * Runs the enricher stage on a consumer group, exactly once on the enriched
+ * topic: each chunk of a fetched batch (bounded by records and bytes) is one
+ * Kafka transaction holding its documents, its dead letters and the input
+ * position after it (consume-transform-produce). A read_committed consumer of
+ * the enriched topic therefore sees a chunk's documents once, or not at all; a
+ * crash or a failed commit re-delivers the chunk, and its old transaction is
+ * aborted or completed before anyone processes it again (see
+ * partition-producers.ts for the transactional ids and the fencing).
  */
-import { CompressionTypes, type Consumer, type EachBatchPayload, type Logger, type Producer } from '@pra-pipeline/shared';
-import { EnricherStage, type EnricherOutput, type OutMessage, type SourcedRecord } from './stage.js';
+import {
+  CompressionTypes,
+  isFencedError,
+  PipelineError,
+  type Consumer,
+  type EachBatchPayload,
+  type Logger,
+  type Transaction,
+} from '@pra-pipeline/shared';
+import type { PartitionProducers } from './partition-producers.js';
+import type { EnricherOutput, EnricherStage, OutMessage, SourcedRecord } from './stage.js';
 import type { EnricherMetrics } from './telemetry.js';
 
 export interface KafkaRunnerOptions {
   consumer: Consumer;
+  producers: PartitionProducers;
   stage: EnricherStage;
+  groupId: string;
   inputTopic: string;
+  outputTopic: string;
+  dlqTopic: string;
+  /** Largest produce request; see transactionOutput. */
+  produceMaxBytes: number;
   partitionsConcurrency: number;
   chunkRecords: number;
   chunkBytes: number;
@@ -21,11 +39,12 @@ export interface KafkaRunnerOptions {
 }
 
 /**
- * Produces documents and dead letters with acks=all. kafkajs puts a partition's
- * messages of one request into one record batch, which the broker refuses above
- * its message.max.bytes; requests are therefore cut at `maxRequestBytes`.
+ * Sends documents and dead letters inside the chunk's transaction. kafkajs puts
+ * a partition's messages of one request into one record batch, which the broker
+ * refuses above its message.max.bytes; requests are therefore cut at
+ * `maxRequestBytes`.
  */
-export function kafkaOutput(producer: Producer, outputTopic: string, dlqTopic: string, maxRequestBytes: number): EnricherOutput {
+export function transactionOutput(tx: Transaction, outputTopic: string, dlqTopic: string, maxRequestBytes: number): EnricherOutput {
   return {
     async send(documents: OutMessage[], deadLetters: OutMessage[]) {
       const all = [
@@ -39,7 +58,7 @@ export function kafkaOutput(producer: Producer, outputTopic: string, dlqTopic: s
           list.push(item.message);
           byTopic.set(item.topic, list);
         }
-        await producer.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })), acks: -1, compression: CompressionTypes.GZIP });
+        await tx.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })), compression: CompressionTypes.GZIP });
       }
     },
   };
@@ -72,24 +91,34 @@ export class KafkaRunner {
   readonly #o: KafkaRunnerOptions;
   #joined = false;
   #crashed: string | undefined;
+  /** Set when the consumer crashed and kafkajs will not restart it: only a new process helps. */
+  #dead: string | undefined;
 
   constructor(options: KafkaRunnerOptions) {
     this.#o = options;
   }
 
   status(): { ok: boolean; detail: string } {
+    if (this.#dead) return { ok: false, detail: this.#dead };
     if (this.#crashed) return { ok: false, detail: this.#crashed };
     return this.#joined ? { ok: true, detail: 'consuming' } : { ok: false, detail: 'not a member of the consumer group yet' };
   }
 
+  /** False once the consumer has stopped for good, so that /livez makes the orchestrator restart the process. */
+  live(): boolean {
+    return this.#dead === undefined;
+  }
+
   async start(): Promise<void> {
-    const { consumer, inputTopic } = this.#o;
+    const { consumer, inputTopic, producers } = this.#o;
     consumer.on(consumer.events.GROUP_JOIN, () => {
+      producers.newGeneration();
       this.#joined = true;
       this.#crashed = undefined;
     });
     consumer.on(consumer.events.CRASH, (e) => {
       this.#crashed = `consumer crashed: ${e.payload.error.message}`;
+      if (!e.payload.restart) this.#dead = `consumer stopped after a crash and does not restart: ${e.payload.error.message}`;
       this.#o.logger.error({ err: e.payload.error, restart: e.payload.restart }, 'The enricher consumer crashed.');
     });
     consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
@@ -106,25 +135,62 @@ export class KafkaRunner {
   }
 
   async #eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
-    const { consumer, stage, metrics } = this.#o;
-    for (const part of chunk(batch.messages, this.#o.chunkRecords, this.#o.chunkBytes)) {
+    const { stage, metrics, producers } = this.#o;
+    const { topic, partition } = batch;
+    const owner = await producers.claim(topic, partition);
+    // Records below the position were committed by an earlier owner (or by us before a failed commit's retry).
+    const fresh = batch.messages.filter((m) => BigInt(m.offset) >= owner.position);
+    if (fresh.length < batch.messages.length) {
+      const skipped = batch.messages.length - fresh.length;
+      this.#o.logger.debug({ topic, partition, skipped, position: String(owner.position) }, 'Skipped records committed before this claim.');
+      if (fresh.length === 0) {
+        resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
+        return;
+      }
+    }
+    for (const part of chunk(fresh, this.#o.chunkRecords, this.#o.chunkBytes)) {
       // Stop between chunks on shutdown or rebalance; the rest is re-delivered.
       if (!isRunning() || isStale()) return;
       const started = process.hrtime.bigint();
-      const records: SourcedRecord[] = part.map((m) => ({
-        key: m.key,
-        value: m.value,
-        headers: m.headers,
-        topic: batch.topic,
-        partition: batch.partition,
-        offset: m.offset,
-      }));
-      await stage.process(records);
-      const last = part[part.length - 1]!.offset;
-      resolveOffset(last);
-      await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+      const records: SourcedRecord[] = part.map((m) => ({ key: m.key, value: m.value, headers: m.headers, topic, partition, offset: m.offset }));
+      const next = BigInt(part[part.length - 1]!.offset) + 1n;
+      await this.#transaction(owner.producer, topic, partition, next, (output) => stage.process(records, output));
+      owner.position = next;
+      resolveOffset(part[part.length - 1]!.offset);
       await heartbeat();
       metrics.batchDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  }
+
+  async #transaction(
+    producer: Awaited<ReturnType<PartitionProducers['claim']>>['producer'],
+    topic: string,
+    partition: number,
+    next: bigint,
+    work: (output: EnricherOutput) => Promise<unknown>,
+  ): Promise<void> {
+    const { metrics, producers } = this.#o;
+    let tx: Transaction | undefined;
+    try {
+      tx = await producer.transaction();
+      await work(transactionOutput(tx, this.#o.outputTopic, this.#o.dlqTopic, this.#o.produceMaxBytes));
+      await tx.sendOffsets({ consumerGroupId: this.#o.groupId, topics: [{ topic, partitions: [{ partition, offset: next.toString() }] }] });
+      await tx.commit();
+      metrics.transactions.inc({ outcome: 'committed' });
+    } catch (err) {
+      if (tx?.isActive()) await tx.abort().catch(() => undefined);
+      metrics.transactions.inc({ outcome: 'aborted' });
+      // Whatever failed (a send, the offsets, a commit whose outcome is unknown, fencing), the partition is
+      // claimed again before its next batch: that settles the transaction and re-reads the committed position.
+      await producers.release(topic, partition);
+      if (isFencedError(err)) {
+        throw new PipelineError('PIPE_KAFKA_FENCED', `Another enricher took over ${topic}[${partition}]; its records are not processed here.`, {
+          cause: err,
+          retryable: true,
+          context: { topic, partition },
+        });
+      }
+      throw err;
     }
   }
 }

@@ -9,7 +9,7 @@ export async function runEnricher(env: Record<string, string | undefined> = proc
   const metrics = new Metrics();
   const lifecycle = createLifecycle({ logger, graceMs: config.shutdownGrace });
   const app = await buildEnricherApp(config, { logger, metrics });
-  const ops = buildOpsApp({ metrics, readiness: app.readiness });
+  const ops = buildOpsApp({ metrics, readiness: app.readiness, live: () => app.live() });
   await listenOpsApp(ops, config.httpHost, config.httpPort);
   lifecycle.onStop('ops endpoint', () => ops.close());
   lifecycle.onStop('enricher', () => app.stop());

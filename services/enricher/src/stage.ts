@@ -1,10 +1,20 @@
 /**
  * The enricher's work on a chunk of raw records, independent of where they come
- * from: transform each session, encode each document, and hand documents and
- * dead letters to the output in one acknowledged write. The caller commits its
- * input position only after `process` resolves.
+ * from: transform each session, encode the documents of its new events, and
+ * hand documents and dead letters to the output. The caller makes them visible
+ * together with its input position (a Kafka transaction, or acknowledge then
+ * commit in process) only after `process` resolves.
  */
-import { deadLetterMessage, errorCodeOf, PipelineError, type IHeaders, type Logger } from '@pra-pipeline/shared';
+import {
+  deadLetterMessage,
+  errorCodeOf,
+  headerString,
+  parsePublishedBefore,
+  PipelineError,
+  RECORD_HEADERS,
+  type IHeaders,
+  type Logger,
+} from '@pra-pipeline/shared';
 import type { GeoLookup, GeoResult } from './geo-fields.js';
 import { parseRawRecord, type RawRecord } from './raw-record.js';
 import type { EcsDocument } from './stage-b.js';
@@ -24,7 +34,7 @@ export interface OutMessage {
 }
 
 export interface EnricherOutput {
-  /** Resolves once the next stage has every message (Kafka: acks=all). */
+  /** Hands messages on: part of the caller's transaction over Kafka, acknowledged writes in process. */
   send(documents: OutMessage[], deadLetters: OutMessage[]): Promise<void>;
 }
 
@@ -35,7 +45,6 @@ export interface EnricherStageOptions {
   geo: () => GeoLookup | undefined;
   limits: Partial<XmlLimits>;
   encode: DocumentEncoder;
-  output: EnricherOutput;
   metrics: EnricherMetrics;
   logger: Logger;
   /** Documents and dead letters held before they are produced. */
@@ -55,11 +64,26 @@ function countingLookup(geo: GeoLookup | undefined, counts: { hit: number; miss:
   };
 }
 
-/** The poller's `pra.*` headers travel on; its content type does not (the value is no longer XML). */
+/**
+ * The poller's `pra.*` headers travel on; its content type does not (the value
+ * is no longer XML), nor the published-before count, which describes the raw
+ * record and not a document.
+ */
 function siteHeaders(headers: IHeaders | undefined): IHeaders {
   const out: IHeaders = {};
-  for (const [name, value] of Object.entries(headers ?? {})) if (name.startsWith('pra.') && value !== undefined) out[name] = value;
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (name.startsWith('pra.') && name !== RECORD_HEADERS.publishedBefore && value !== undefined) out[name] = value;
+  }
   return out;
+}
+
+/** The first position to map: the record's published-before header (absent: 0, every event new). */
+export function firstNewPosition(headers: IHeaders | undefined): number {
+  try {
+    return parsePublishedBefore(headerString(headers?.[RECORD_HEADERS.publishedBefore]));
+  } catch (err) {
+    throw new PipelineError('PIPE_RECORD_INVALID', `The record's ${(err as Error).message}`, { cause: err });
+  }
 }
 
 export class EnricherStage {
@@ -70,22 +94,23 @@ export class EnricherStage {
   }
 
   /**
-   * Documents are produced in slices of about `maxBufferedBytes`, so a session of
-   * many events never exists as documents all at once; the caller commits only
-   * after `process` resolves, that is after every slice is acknowledged.
+   * Maps the events at positions from the record's published-before count on:
+   * earlier raw records of the session carried the others. Documents go to
+   * `output` in slices of about `maxBufferedBytes`, so a session of many events
+   * never exists as documents all at once.
    */
-  async process(records: readonly SourcedRecord[]): Promise<{ documents: number; deadLetters: number }> {
+  async process(records: readonly SourcedRecord[], output: EnricherOutput): Promise<{ documents: number; deadLetters: number; skippedEvents: number }> {
     const { metrics } = this.#o;
     let documents: OutMessage[] = [];
     let deadLetters: OutMessage[] = [];
     let buffered = 0;
-    const totals = { documents: 0, deadLetters: 0, events: 0, pipelineErrors: 0 };
+    const totals = { documents: 0, deadLetters: 0, events: 0, skipped: 0, pipelineErrors: 0 };
     const counts = { hit: 0, miss: 0 };
     const geo = countingLookup(this.#o.geo(), counts);
 
     const flush = async () => {
       if (documents.length === 0 && deadLetters.length === 0) return;
-      await this.#o.output.send(documents, deadLetters);
+      await output.send(documents, deadLetters);
       totals.documents += documents.length;
       totals.deadLetters += deadLetters.length;
       documents = [];
@@ -113,7 +138,9 @@ export class EnricherStage {
 
     for (const record of records) {
       let sessions;
+      let first: number;
       try {
+        first = firstNewPosition(record.headers);
         sessions = parseRawRecord(record, geo, this.#o.limits);
       } catch (err) {
         deadLetter(record, err);
@@ -124,8 +151,10 @@ export class EnricherStage {
       let rejected: unknown;
       const headers = siteHeaders(record.headers);
       for (const session of sessions) {
-        totals.events += session.count;
-        for (let position = 0; position < session.count; position++) {
+        const from = Math.min(first, session.count);
+        totals.events += session.count - from;
+        totals.skipped += from;
+        for (let position = from; position < session.count; position++) {
           try {
             const document = session.document(position);
             if ((document.event as { kind?: string } | undefined)?.kind === 'pipeline_error') totals.pipelineErrors++;
@@ -144,10 +173,11 @@ export class EnricherStage {
 
     metrics.sessions.inc(records.length);
     metrics.events.inc(totals.events);
+    if (totals.skipped) metrics.eventsSeenBefore.inc(totals.skipped);
     metrics.documents.inc(totals.documents);
     metrics.pipelineErrors.inc(totals.pipelineErrors);
     if (counts.hit) metrics.geoLookups.inc({ result: 'hit' }, counts.hit);
     if (counts.miss) metrics.geoLookups.inc({ result: 'miss' }, counts.miss);
-    return { documents: totals.documents, deadLetters: totals.deadLetters };
+    return { documents: totals.documents, deadLetters: totals.deadLetters, skippedEvents: totals.skipped };
   }
 }

@@ -4,7 +4,9 @@ import { DURATION_BUCKETS, type Metrics } from '@pra-pipeline/shared';
 export function enricherMetrics(metrics: Metrics) {
   return {
     sessions: metrics.counter('pra_enricher_sessions_total', 'Raw session records read.'),
-    events: metrics.counter('pra_enricher_events_total', 'Events found in the sessions read.'),
+    events: metrics.counter('pra_enricher_events_total', 'New events found in the sessions read (those earlier records did not carry).'),
+    eventsSeenBefore: metrics.counter('pra_enricher_events_seen_before_total', 'Events of the sessions read that earlier raw records of the session already carried; not mapped again.'),
+    transactions: metrics.counter('pra_enricher_transactions_total', 'Kafka transactions of documents, dead letters and input offsets, by outcome.', ['outcome']),
     documents: metrics.counter('pra_enricher_documents_total', 'ECS documents produced to the enriched topic.'),
     pipelineErrors: metrics.counter('pra_enricher_pipeline_error_documents_total', 'Documents indexed with event.kind pipeline_error (a field could not be converted).'),
     deadLetters: metrics.counter('pra_dlq_records_total', 'Records sent to the dead letter topic.', ['stage', 'error_code']),

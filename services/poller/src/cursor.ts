@@ -17,12 +17,16 @@ export interface OpenEntry {
   /** First seen running, Unix seconds. */
   since: number;
   digest: string;
+  /** How many of its events were published (absent in cursors written before it was kept). */
+  events?: number;
 }
 
 export interface ClosedEntry {
   /** The session's end time, Unix seconds. */
   end: number;
   digest: string;
+  /** How many of its events were published (absent in cursors written before it was kept). */
+  events?: number;
 }
 
 export interface Cursor {
@@ -76,6 +80,8 @@ export function parseCursor(bytes: Buffer | string, site: string): Cursor {
 export interface Observation {
   lsid: string;
   digest: string;
+  /** How many events the fetched session holds. */
+  events: number;
   /** End time, Unix seconds; undefined while the session runs. */
   end: number | undefined;
 }
@@ -102,10 +108,10 @@ export class CursorDraft {
   observe(obs: Observation, now: number): void {
     if (obs.end !== undefined) {
       this.#open.delete(obs.lsid);
-      this.#seenClosed.set(obs.lsid, { end: obs.end, digest: obs.digest });
+      this.#seenClosed.set(obs.lsid, { end: obs.end, digest: obs.digest, events: obs.events });
     } else {
       const since = this.#open.get(obs.lsid)?.since ?? now;
-      this.#open.set(obs.lsid, { since, digest: obs.digest });
+      this.#open.set(obs.lsid, { since, digest: obs.digest, events: obs.events });
     }
   }
 
@@ -117,6 +123,17 @@ export class CursorDraft {
     }
     const open = this.#open.get(obs.lsid);
     return open && open.digest === obs.digest ? 'unchanged' : 'publish';
+  }
+
+  /**
+   * How many of the session's events earlier records carried: the count kept
+   * with its last published version (running or closed), at most what it holds
+   * now. Call before `observe`. An entry of an older cursor without a count
+   * gives 0, so its events are all handed on again (the sink's ids absorb them).
+   */
+  publishedBefore(obs: Observation): number {
+    const entry = this.#seenClosed.get(obs.lsid) ?? this.#open.get(obs.lsid);
+    return Math.min(entry?.events ?? 0, obs.events);
   }
 
   isSeenClosed(lsid: string): boolean {

@@ -9,6 +9,7 @@ import {
   CompressionTypes,
   createTransactionalProducer,
   ensureTopics,
+  isFencedError,
   PipelineError,
   type Kafka,
   type Logger,
@@ -16,7 +17,7 @@ import {
 } from '@pra-pipeline/shared';
 import { parseCursor, serializeCursor, type Cursor } from './cursor.js';
 import { readLatestByKey } from './cursor-store.js';
-import { isFencedError, type OutRecord, type Publisher, type PublishUnit } from './publisher.js';
+import type { OutRecord, Publisher, PublishUnit } from './publisher.js';
 
 export interface KafkaPublisherOptions {
   kafka: Kafka;
@@ -31,7 +32,7 @@ export interface KafkaPublisherOptions {
   partitions: number;
   replicationFactor: number;
   rawTopicMaxMessageBytes: number;
-  onTransaction?: (site: string, outcome: 'committed' | 'aborted') => void;
+  onTransaction?: (site: string, outcome: 'committed' | 'aborted' | 'unknown') => void;
 }
 
 interface SiteProducer {
@@ -82,7 +83,7 @@ export class KafkaPublisher implements Publisher {
       await tx.abort();
       this.#producers.set(site, { producer, fenced: false, detail: 'ok' });
     }
-    const stored = await readLatestByKey(this.#o.kafka, this.#o.stateTopic, this.#o.logger);
+    const stored = await this.#readCursors();
     const cursors = new Map<string, Cursor | undefined>();
     for (const site of sites) {
       const bytes = stored.get(site);
@@ -117,6 +118,34 @@ export class KafkaPublisher implements Publisher {
     return new PipelineError('PIPE_KAFKA_DELIVERY', `Kafka ${what} failed for site ${site}: ${(err as Error).message}`, { cause: err, context: { site } });
   }
 
+  /**
+   * A new producer with the same transactional id. Registering it makes the
+   * coordinator finish the old producer's transaction (commit it when EndTxn
+   * got through, abort it otherwise) before it answers, as at start.
+   */
+  async #replace(site: string, entry: SiteProducer): Promise<void> {
+    const old = entry.producer;
+    entry.producer = createTransactionalProducer(this.#o.kafka, this.transactionalId(site), this.#o.transactionTimeoutMs);
+    await old.disconnect().catch(() => undefined);
+    try {
+      await entry.producer.connect();
+      await (await entry.producer.transaction()).abort();
+    } catch (err) {
+      throw this.#wrap(site, entry, err, 'begin');
+    }
+  }
+
+  async #readCursors(): Promise<Map<string, Buffer | null>> {
+    return readLatestByKey(this.#o.kafka, this.#o.stateTopic, this.#o.logger);
+  }
+
+  async recover(site: string): Promise<Cursor | undefined> {
+    const entry = this.#site(site);
+    await this.#replace(site, entry);
+    const bytes = (await this.#readCursors()).get(site);
+    return bytes ? parseCursor(bytes, site) : undefined;
+  }
+
   async begin(site: string): Promise<PublishUnit> {
     const entry = this.#site(site);
     let tx: Awaited<ReturnType<Producer['transaction']>>;
@@ -125,23 +154,17 @@ export class KafkaPublisher implements Publisher {
     } catch (first) {
       if (isFencedError(first)) throw this.#wrap(site, entry, first, 'begin');
       // A commit or abort that failed half-way (the broker went away during EndTxn) leaves the kafkajs
-      // producer in COMMITTING or ABORTING for good, and every later transaction() throws. A new producer
-      // with the same transactional id registers it again, which makes the coordinator complete or abort
-      // that transaction (records and cursor together, or neither), as at start.
+      // producer in COMMITTING or ABORTING for good, and every later transaction() throws.
       this.#o.logger.warn({ err: first, site }, 'The Kafka producer of the site is stuck in a transaction; replacing it.');
-      const stuck = entry.producer;
-      entry.producer = createTransactionalProducer(this.#o.kafka, this.transactionalId(site), this.#o.transactionTimeoutMs);
-      await stuck.disconnect().catch(() => undefined);
+      await this.#replace(site, entry);
       try {
-        await entry.producer.connect();
-        await (await entry.producer.transaction()).abort();
         tx = await entry.producer.transaction();
       } catch (err) {
         throw this.#wrap(site, entry, err, 'begin');
       }
     }
     const topicOf = (r: OutRecord) => (r.destination === 'raw' ? this.#o.rawTopic : this.#o.dlqTopic);
-    const finish = (outcome: 'committed' | 'aborted') => this.#o.onTransaction?.(site, outcome);
+    const finish = (outcome: 'committed' | 'aborted' | 'unknown') => this.#o.onTransaction?.(site, outcome);
     return {
       send: async (records) => {
         if (records.length === 0) return;
@@ -167,7 +190,7 @@ export class KafkaPublisher implements Publisher {
         } catch (err) {
           const wrapped = this.#wrap(site, entry, err, 'commit');
           if (tx.isActive()) await tx.abort().catch(() => undefined);
-          finish('aborted');
+          finish('unknown');
           throw wrapped;
         }
       },

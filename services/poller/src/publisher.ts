@@ -18,7 +18,11 @@ export interface OutRecord {
 export interface PublishUnit {
   /** Sends records; the caller bounds each call by bytes. Nothing is visible before `commit`. */
   send(records: readonly OutRecord[]): Promise<void>;
-  /** Makes the records and the cursor visible together. */
+  /**
+   * Makes the records and the cursor visible together. When it throws, the
+   * outcome is unknown (the commit may have reached the broker): call
+   * `Publisher.recover` before the next unit.
+   */
   commit(cursor: Cursor): Promise<void>;
   /** Drops everything sent through this unit. */
   abort(): Promise<void>;
@@ -31,21 +35,15 @@ export interface Publisher {
    */
   start(sites: readonly string[]): Promise<Map<string, Cursor | undefined>>;
   begin(site: string): Promise<PublishUnit>;
+  /**
+   * After a commit whose outcome is unknown: settles the site's open
+   * transaction and returns the cursor that is committed now, so the next
+   * unit neither re-publishes what was committed nor skips what was not.
+   */
+  recover(site: string): Promise<Cursor | undefined>;
   /** False once the publisher cannot write any more (fenced, closed). */
   healthy(site: string): { ok: boolean; detail: string };
   close(): Promise<void>;
-}
-
-/** True for the errors that mean another poller took over the site. */
-export function isFencedError(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e && depth < 8; depth++) {
-    const x = e as { type?: string; code?: string | number; message?: string; cause?: unknown; originalError?: unknown };
-    if (x.type === 'INVALID_PRODUCER_EPOCH' || x.type === 'PRODUCER_FENCED' || x.code === 47 || x.code === 90 || x.code === 'PIPE_KAFKA_FENCED') return true;
-    // kafkajs 2.2 predates PRODUCER_FENCED (90), which Kafka 4 can return: it reports it as an unknown code.
-    if (typeof x.message === 'string' && /\bUnknown error code 90\b/.test(x.message)) return true;
-    e = x.originalError ?? x.cause;
-  }
-  return false;
 }
 
 /**
@@ -84,6 +82,10 @@ export class MemoryPublisher implements Publisher {
         done = true;
       },
     };
+  }
+
+  async recover(site: string): Promise<Cursor | undefined> {
+    return this.cursors.get(site);
   }
 
   healthy(): { ok: boolean; detail: string } {
