@@ -5,10 +5,10 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import {
-  GeoIpDatabases, parseRecordsNdjson, recordsToDocuments, sessionsToRecords, DEFAULT_TAGS,
-  type SiteContext, type StageARecord,
+  GeoIpDatabases, parseRecordsNdjson, recordsToDocuments, sessionsToRecordsEach, DEFAULT_TAGS,
+  type SessionFailure, type SiteContext, type StageARecord,
 } from '@pra-pipeline/enricher';
-import { PipelineError } from '@pra-pipeline/shared';
+import { parsePublishedBefore, PipelineError, RECORD_HEADERS } from '@pra-pipeline/shared';
 import { UsageError } from '../cli.js';
 import type { Command } from './command.js';
 
@@ -26,9 +26,17 @@ Options:
   --preserve-original-event           keep event.original
   --preserve-duplicate-custom-fields  keep the custom copies of ECS fields
   --fetched-at TIME                   fetch time (ISO 8601) for event.created; default now
+  --published-before N                map only the events at positions N and later of each
+                                      session (from 0), as the enricher does for a raw record
+                                      whose ${RECORD_HEADERS.publishedBefore} header is N; their
+                                      documents, event.id included, are the same as without it
   --help                              this text
 
-Exit codes: 0 mapped, 1 invalid input (the message says where), 2 usage.`;
+A session without events is reported on stderr (its position in the report and
+its lsid) and the other sessions are mapped all the same.
+
+Exit codes: 0 mapped, 1 invalid input (the message says where; documents of the
+valid sessions are still written), 2 usage.`;
 
 async function readInput(file: string): Promise<Buffer> {
   if (file !== '-') return readFile(file);
@@ -52,6 +60,7 @@ function parse(args: readonly string[]) {
         'preserve-original-event': { type: 'boolean', default: false },
         'preserve-duplicate-custom-fields': { type: 'boolean', default: false },
         'fetched-at': { type: 'string' },
+        'published-before': { type: 'string' },
         help: { type: 'boolean', default: false },
       },
     });
@@ -60,9 +69,30 @@ function parse(args: readonly string[]) {
   }
 }
 
-function records(input: Buffer, ndjson: boolean): StageARecord[] {
-  if (ndjson) return parseRecordsNdjson(input.toString('utf8'));
-  return sessionsToRecords(input).flatMap((s) => s.records);
+/** The records, and the sessions that gave none (the rest is mapped all the same). */
+function records(input: Buffer, ndjson: boolean): { records: StageARecord[]; failures: SessionFailure[] } {
+  if (ndjson) return { records: parseRecordsNdjson(input.toString('utf8')), failures: [] };
+  const out: StageARecord[] = [];
+  const failures: SessionFailure[] = [];
+  for (const session of sessionsToRecordsEach(input)) {
+    if ('error' in session) failures.push(session);
+    else out.push(...session.records);
+  }
+  return { records: out, failures };
+}
+
+/** The shared header parser, so the flag means what the header means. */
+function publishedBefore(value: string | undefined): number {
+  try {
+    return parsePublishedBefore(value);
+  } catch {
+    throw new UsageError(`--published-before: "${value ?? ''}" is not a non-negative integer.`);
+  }
+}
+
+function failureText(where: string, failure: SessionFailure): string {
+  const id = failure.lsid === undefined ? (failure.lseq === undefined ? 'no lsid' : `lseq "${failure.lseq}"`) : `lsid "${failure.lsid}"`;
+  return `pra-pipeline map: ${where}: session ${failure.position + 1} (${id}): ${failure.error.message} [${failure.error.code}]`;
 }
 
 async function run(args: readonly string[]): Promise<number> {
@@ -76,6 +106,7 @@ async function run(args: readonly string[]): Promise<number> {
   if (typeof fetchedAt === 'string' && Number.isNaN(Date.parse(fetchedAt))) {
     throw new UsageError(`--fetched-at: "${fetchedAt}" is not an ISO 8601 time.`);
   }
+  const from = publishedBefore(values['published-before']);
   const file = positionals[0] as string;
   const context: SiteContext = {
     site: values.site ?? 'default',
@@ -101,13 +132,16 @@ async function run(args: readonly string[]): Promise<number> {
       console.error(`pra-pipeline map: no GeoIP database in ${status.dir}; documents have no geo fields.`);
     }
   }
+  const where = file === '-' ? 'stdin' : file;
   try {
-    const documents = recordsToDocuments(records(input, values.records), context, geo);
+    const read = records(input, values.records);
+    const documents = recordsToDocuments(read.records, context, geo, from);
     process.stdout.write(documents.map((d) => `${JSON.stringify(d)}\n`).join(''));
-    return 0;
+    for (const failure of read.failures) console.error(failureText(where, failure));
+    return read.failures.length === 0 ? 0 : 1;
   } catch (err) {
     if (err instanceof PipelineError) {
-      console.error(`pra-pipeline map: ${file === '-' ? 'stdin' : file}: ${err.message} [${err.code}]`);
+      console.error(`pra-pipeline map: ${where}: ${err.message} [${err.code}]`);
       return 1;
     }
     throw err;

@@ -35,13 +35,31 @@ const TABLE: Readonly<Record<string, readonly [readonly string[], readonly strin
   'system-information-retrieved': [['intrusion_detection', 'configuration'], ['info', 'access']],
 };
 
-/** "Session Start" -> "session-start": lowercased, whitespace runs become one "-". */
-export function eventAction(eventType: string): string {
-  return eventType.trim().toLowerCase().replace(/\s+/g, '-');
+/**
+ * What the reference's `\s` matches (Java's: space, tab, line feed, carriage
+ * return, form feed, vertical tab). Not JavaScript's `\s`, which also takes a
+ * no-break space and the other Unicode spaces.
+ */
+const WHITESPACE_RUN = /[ \t\n\r\f\v]+/g;
+const EDGE_WHITESPACE = /^[ \t\n\r\f\v]+|[ \t\n\r\f\v]+$/g;
+
+/**
+ * "Session Start" -> "session-start": trimmed, lowercased, whitespace runs
+ * become one "-" (B.4). Undefined when nothing is left: no action at all.
+ * The trimming is ours: the reference makes "-session-start" of " Session Start".
+ */
+export function eventAction(eventType: string): string | undefined {
+  const action = eventType.replace(EDGE_WHITESPACE, '').toLowerCase().replace(WHITESPACE_RUN, '-');
+  return action === '' ? undefined : action;
 }
 
-export function categorize(action: string | undefined): Categorization {
-  const row = action === undefined ? undefined : TABLE[action];
+/**
+ * Category and type of an action (B.5); undefined without an action, since
+ * the reference's script runs only when there is one.
+ */
+export function categorize(action: string | undefined): Categorization | undefined {
+  if (action === undefined) return undefined;
+  const row = TABLE[action];
   if (row === undefined) return { category: ['session'], type: ['info'] };
   return { category: ['session', ...row[0]], type: [...row[1]] };
 }

@@ -4,9 +4,42 @@
  * converted; the caller records the error (ecs-mapping.md B.13).
  */
 
-const INTEGER = /^[+-]?\d+$/;
+const DECIMAL = /^[+-]?\d+$/;
+/** What the convert processor hands to Long.decode rather than Long.parseLong. */
+const HEX = /^(-?)0x([0-9a-fA-F]+)$/;
 const UNIX_SECONDS = /^\d+(?:\.\d+)?$/;
-const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+/**
+ * Elasticsearch's `ISO8601` date format: a date of at least a year, then
+ * optionally `T` and a time of at least the hour, a fraction after `.` or `,`,
+ * and a zone (`Z`, `+HH`, `+HHmm`, `+HH:mm`). A space is no separator.
+ */
+const ISO_8601 = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2})(?::(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?)?)?$/;
+
+const LONG_MIN = -(2n ** 63n);
+const LONG_MAX = 2n ** 63n - 1n;
+
+/**
+ * An Elasticsearch `long`: exact for every integer of the signed 64-bit range.
+ * A number while it is a safe integer (|n| <= 2^53 - 1); beyond that, its
+ * decimal digits as a string ("9007199254740993").
+ *
+ * Why a string and not a JSON number: a JavaScript number cannot hold
+ * 2^53 + 1, and every JavaScript reader of the document (JSON.parse in the
+ * sink, the schema registry client, the all-in-one mode, a user's consumer)
+ * would round a JSON number that large without a word. Digits in a string
+ * survive every JSON reader in every language, the JSON Schema can still
+ * check them (schema-gen.ts: an integer, or a string of 16 to 19 digits),
+ * and Elasticsearch's `long` field parses a numeric string exactly (fields.ts
+ * declares `coerce: true`), so queries and aggregations see the exact value.
+ * Ordinary values stay numbers, as in the reference's documents.
+ */
+export type LongValue = number | string;
+
+function fromBigInt(n: bigint): LongValue | undefined {
+  if (n < LONG_MIN || n > LONG_MAX) return undefined;
+  const small = Number(n);
+  return Number.isSafeInteger(small) ? small : n.toString();
+}
 
 /** A string as given; numbers and booleans as text; anything else cannot be a keyword. */
 export function toKeyword(value: unknown): string | undefined {
@@ -15,55 +48,70 @@ export function toKeyword(value: unknown): string | undefined {
   return undefined;
 }
 
-/** An integer number, from a number or a string of digits. */
-export function toLong(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isSafeInteger(value) ? value : undefined;
+/**
+ * A long as the convert processor makes one: decimal digits with an optional
+ * sign (Long.parseLong: no spaces, no fraction), or `0x`/`-0x` hexadecimal
+ * (Long.decode); undefined outside the signed 64-bit range, for an empty
+ * string and for anything else.
+ */
+export function toLong(value: unknown): LongValue | undefined {
+  if (typeof value === 'number') {
+    if (Number.isSafeInteger(value)) return value;
+    return Number.isInteger(value) ? fromBigInt(BigInt(value)) : undefined;
+  }
+  if (typeof value === 'bigint') return fromBigInt(value);
   if (typeof value !== 'string') return undefined;
-  const text = value.trim();
-  if (!INTEGER.test(text)) return undefined;
-  const n = Number(text);
-  return Number.isSafeInteger(n) ? n : undefined;
+  if (DECIMAL.test(value)) return fromBigInt(BigInt(value));
+  const hex = HEX.exec(value);
+  if (hex === null) return undefined;
+  const n = BigInt(`0x${hex[2] as string}`);
+  return fromBigInt(hex[1] === '-' ? -n : n);
 }
 
-/** 1 -> true, 0 -> false, booleans, and "true"/"false" in any case. */
-export function toBoolean(value: unknown): boolean | undefined {
-  if (typeof value === 'boolean') return value;
-  if (value === 1 || value === '1') return true;
-  if (value === 0 || value === '0') return false;
-  if (typeof value === 'string') {
-    const text = value.trim().toLowerCase();
-    if (text === 'true') return true;
-    if (text === 'false') return false;
-  }
+/**
+ * `invited`: the reference's script sets true for 1 and false for 0 and
+ * nothing otherwise, so any other value is undefined (and not an error).
+ */
+export function toInvited(value: unknown): boolean | undefined {
+  if (value === 1) return true;
+  if (value === 0) return false;
   return undefined;
 }
 
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
 function isoFromParts(m: RegExpExecArray): number {
-  const [, y, mo, d, h = '00', mi = '00', s = '00', frac = '', zone] = m;
-  const ms = frac === '' ? '000' : frac.padEnd(3, '0').slice(0, 3);
-  let tz = zone === undefined || zone.toUpperCase() === 'Z' ? 'Z' : zone;
-  if (/^[+-]\d{2}$/.test(tz)) tz += ':00';
-  else if (/^[+-]\d{4}$/.test(tz)) tz = `${tz.slice(0, 3)}:${tz.slice(3)}`;
+  const [, y, mo = '01', d = '01', h = '00', mi = '00', s = '00', frac = '', zone] = m;
+  const year = Number(y);
   const month = Number(mo);
   const day = Number(d);
-  if (month < 1 || month > 12 || day < 1 || day > 31 || Number(h) > 24 || Number(mi) > 59 || Number(s) > 60) return Number.NaN;
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return Number.NaN;
+  if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return Number.NaN;
+  const ms = frac === '' ? '000' : frac.padEnd(3, '0').slice(0, 3);
+  let tz = zone === undefined ? 'Z' : zone;
+  if (/^[+-]\d{2}$/.test(tz)) tz += ':00';
+  else if (/^[+-]\d{4}$/.test(tz)) tz = `${tz.slice(0, 3)}:${tz.slice(3)}`;
+  if (tz !== 'Z' && (Number(tz.slice(1, 3)) > 18 || Number(tz.slice(4, 6)) > 59)) return Number.NaN;
   return Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}${tz}`);
 }
 
 /**
- * Milliseconds since the epoch from Unix seconds (what appliances send) or an
- * ISO 8601 date (what the reference's test data has; UTC when no offset).
+ * Milliseconds since the epoch from Unix seconds (what appliances send, a
+ * fraction allowed) or an ISO 8601 date as Elasticsearch's `ISO8601` format
+ * reads it (UTC when no zone). Anything else, a space-separated date or
+ * surrounding spaces for example, is undefined (ecs-mapping.md B.9).
  */
 export function parseTimestamp(value: unknown): number | undefined {
   let ms: number;
   if (typeof value === 'number') {
     ms = value * 1000;
   } else if (typeof value === 'string') {
-    const text = value.trim();
-    if (UNIX_SECONDS.test(text)) {
-      ms = Number(text) * 1000;
+    if (UNIX_SECONDS.test(value)) {
+      ms = Number(value) * 1000;
     } else {
-      const m = ISO_8601.exec(text);
+      const m = ISO_8601.exec(value);
       if (m === null) return undefined;
       ms = isoFromParts(m);
     }
@@ -82,6 +130,6 @@ export function toIsoTimestamp(value: unknown): string | undefined {
 
 /** Short text of a value for an error message. */
 export function describe(value: unknown): string {
-  const text = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+  const text = typeof value === 'bigint' ? value.toString() : JSON.stringify(value) ?? String(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

@@ -20,14 +20,21 @@ export function sessionKey(record: StageARecord): string {
 /**
  * The timestamp part: the event's instant in Unix seconds, whether the appliance
  * wrote Unix seconds or ISO 8601, so the id does not depend on the notation; the
- * text as given only when it is not a time at all.
+ * text as given only when it is not a time at all. Surrounding spaces and a space
+ * between date and time are read here although @timestamp refuses them (B.9):
+ * earlier versions read them, and an event keeps the id it was indexed under.
  */
 function instant(value: unknown): number | string {
-  const ms = parseTimestamp(value);
+  const lenient = typeof value === 'string' ? value.trim().replace(/^(\d{4}-\d{2}-\d{2}) (?=\d)/, '$1T') : value;
+  const ms = parseTimestamp(lenient);
   return ms === undefined ? text(value) : Math.floor(ms / 1000);
 }
 
-/** From site, session, position of the event in its session, its instant and type. */
+/**
+ * From site, session, position of the event in its session, its instant and type.
+ * The type is trimmed: the parser used to trim attribute values, and ids must not
+ * change now that `event_type` is kept as given.
+ */
 export function eventId(site: string, record: StageARecord, position: number): string {
-  return stableId(site, sessionKey(record), position, instant(record.timestamp), text(record.event_type));
+  return stableId(site, sessionKey(record), position, instant(record.timestamp), text(record.event_type).trim());
 }

@@ -90,6 +90,7 @@ const S = `${BPA}.session`;
 export const FIELDS: readonly FieldDefinition[] = Object.freeze([
   ecs('@timestamp', 'date', 'When the event happened (the event timestamp, else session start or end, else the fetch time).'),
   f(`${BPA}.body`, 'keyword', 'The text of the message as displayed in the chat log area.'),
+  f(`${BPA}.data.name`, 'keyword', 'The name attribute of data, when the appliance gives one.'),
   f(`${BPA}.data.value`, 'object', 'Name/value pairs whose names depend on event_type.', { array: true }),
   f(`${BPA}.data.value.name`, 'keyword', 'The name of the pair; varies with event_type.'),
   f(`${BPA}.data.value.value`, 'keyword', 'The value of the pair; varies with event_type.'),
@@ -212,6 +213,9 @@ function mapping(node: FieldNode): Mapping {
   if (def.storedOnly) Object.assign(m, { index: false, doc_values: false });
   if (def.lenient) m.ignore_malformed = true;
   if (def.type === 'keyword' && !def.storedOnly) m.ignore_above = 1024;
+  // A long beyond 2^53 travels as a string of digits (convert.ts, LongValue); say
+  // that the field parses it (exactly), though it is Elasticsearch's default.
+  if (def.type === 'long') m.coerce = true;
   return m;
 }
 

@@ -56,7 +56,10 @@ export function cityToGeo(city: CityLike | null | undefined): EcsGeo | undefined
   if (country) geo.country_name = country;
   const { latitude, longitude } = city.location ?? {};
   if (typeof latitude === 'number' && typeof longitude === 'number') geo.location = { lat: latitude, lon: longitude };
-  const region = city.subdivisions?.[0];
+  // The most specific subdivision (the last), as Elasticsearch's geoip processor takes it:
+  // 2.125.160.216 is in West Berkshire (GB-WBK), within England (GB-ENG).
+  const subdivisions = city.subdivisions ?? [];
+  const region = subdivisions[subdivisions.length - 1];
   if (region?.iso_code && countryIso) geo.region_iso_code = `${countryIso}-${region.iso_code}`;
   const regionName = region?.names?.en;
   if (regionName) geo.region_name = regionName;

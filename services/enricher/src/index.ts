@@ -1,5 +1,7 @@
 export { parseXml, decodeXmlEntities, DEFAULT_XML_LIMITS, type XmlLimits, type XmlObject, type XmlValue } from './xml.js';
-export { sessionsToRecords, xmlToRecords, type SessionRecords, type StageARecord } from './stage-a.js';
+export {
+  sessionsToRecords, sessionsToRecordsEach, xmlToRecords, type SessionFailure, type SessionRecords, type StageARecord,
+} from './stage-a.js';
 export { parseRecord, parseRecordsNdjson } from './records.js';
 export {
   recordToDocument, recordsToDocuments, ECS_VERSION, DATASET, MODULE, type DocumentOptions, type EcsDocument,

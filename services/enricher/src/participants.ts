@@ -3,7 +3,7 @@
  * `beyondtrust_pra.access_session.<name>.*` and the ECS endpoint fields.
  */
 import { parseAddress, type Address } from './address.js';
-import { describe, toBoolean, toKeyword, toLong } from './convert.js';
+import { describe, toInvited, toKeyword, toLong } from './convert.js';
 import type { EcsAs, EcsGeo } from './geo-fields.js';
 
 export interface EcsEndpoint {
@@ -59,11 +59,9 @@ export function convertParticipant(
     else if (key === 'id') ecs.user = { ...ecs.user, id: text };
     else if (key === 'username') ecs.user = { ...ecs.user, name: text };
   }
-  if (p.invited !== undefined && p.invited !== null && p.invited !== '') {
-    const invited = toBoolean(p.invited);
-    if (invited === undefined) errors.push(`${prefix}.invited: cannot convert ${describe(p.invited)} to boolean`);
-    else bpa.invited = invited;
-  }
+  // 1 and 0 only, as the reference's script: any other value is left out, without an error.
+  const invited = toInvited(p.invited);
+  if (invited !== undefined) bpa.invited = invited;
   const privateIp = address(p.private_ip, `${prefix}.private_ip`, errors);
   if (privateIp !== undefined) {
     if (keepDuplicates) bpa.private_ip = privateIp.ip;
@@ -75,7 +73,8 @@ export function convertParticipant(
     ecs.ip = publicIp.ip;
     if (publicIp.port !== undefined) ecs.port = publicIp.port;
   }
-  if (p.seconds_involved !== undefined && p.seconds_involved !== null && p.seconds_involved !== '') {
+  // An empty value is a failed conversion too, as in the reference (ecs-mapping.md stage A).
+  if (p.seconds_involved !== undefined && p.seconds_involved !== null) {
     const seconds = toLong(p.seconds_involved);
     if (seconds === undefined) errors.push(`${prefix}.seconds_involved: cannot convert ${describe(p.seconds_involved)} to long`);
     else bpa.seconds_involved = seconds;

@@ -6,10 +6,15 @@ import { fieldTree, FIELDS, type FieldDefinition, type FieldNode } from './field
 
 type Schema = Record<string, unknown>;
 
+/** The string form of a long: only for magnitudes a JSON number cannot carry exactly in JavaScript. */
+export const LONG_DIGITS = '^-?[1-9][0-9]{15,18}$';
+
 function leafSchema(def: FieldDefinition): Schema {
   switch (def.type) {
     case 'long':
-      return { type: 'integer' };
+      // A number, or beyond 2^53 the decimal digits as a string (convert.ts, LongValue):
+      // every such value has 16 to 19 digits; the pattern applies to strings only.
+      return { type: ['integer', 'string'], pattern: LONG_DIGITS };
     case 'boolean':
       return { type: 'boolean' };
     case 'date':
@@ -61,6 +66,59 @@ function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/</g, '\\<').replace(/>/g, '\\>');
 }
 
+const LONGS = [
+  '## Long values',
+  '',
+  'A `long` field holds every integer of the signed 64-bit range exactly, as in Elasticsearch.',
+  'Up to 2^53 - 1 in magnitude it is a JSON number. Beyond that, up to 2^63 - 1, it is a JSON',
+  'string of its decimal digits (a file size of 9007199254740993 bytes is `"9007199254740993"`):',
+  'a JavaScript reader (the sink, the schema registry client, most consumers) turns a JSON number',
+  'that large into the nearest double without a word, while digits in a string reach every reader',
+  'unchanged. The JSON Schema accepts an integer or a string of 16 to 19 digits; the index mapping',
+  'is `long` with `coerce: true`, which parses such a string exactly, so queries and aggregations',
+  'see the exact value. A value outside the signed 64-bit range is a conversion error (`error.message`,',
+  '`event.kind: pipeline_error`).',
+];
+
+const DIFFERENCES = [
+  '## Deliberate differences from the reference',
+  '',
+  'The documents are those that the Elastic integration `beyondtrust_pra` (data stream',
+  '`access_session`) indexes for the same session, except in these cases, where the reference',
+  'loses data and we keep it:',
+  '',
+  '- **Addresses with a port.** Appliances report `public_ip` (and sometimes `private_ip`) with',
+  '  the client port: `81.2.69.142:61606`, `[2001:db8::1]:56722`. The reference fails to convert',
+  '  the value to an IP (an `error.message`, `pipeline_error`) and has no `source.ip`, no geo and',
+  '  no AS fields. We take the address as the IP and put the port in `source.port` or',
+  '  `destination.port` (`nat.port` for a private address).',
+  '- **`Unknown` addresses.** Appliances write `Unknown` when they do not know the private',
+  '  address. The reference reports it as an invalid IP (`pipeline_error`). We treat `Unknown`,',
+  '  in any case, as no address, without an error.',
+  '- **Unix-second timestamps.** Appliances send the event `timestamp` as Unix seconds. The',
+  '  reference parses ISO 8601 only, records an error and falls back to the session\'s start time.',
+  '  We read Unix seconds (a fraction allowed) as well as ISO 8601, so `@timestamp` is the time of',
+  '  the event. Other notations (a space between date and time, for example) are errors in both.',
+  '- **`event.action` from a trimmed `event_type`.** The reference makes `-session-start` of',
+  '  `" Session Start"`. We trim the value first (spaces, tabs, line breaks, form feeds, vertical',
+  '  tabs; not a no-break space) and give `session-start`, with its categories; an `event_type`',
+  '  of spaces only gives no `event.action`. `beyondtrust_pra.access_session.event_type` stays as',
+  '  given in both.',
+  '- **Text-only `jump_group`, `jumpoint`, `primary_customer`.** Without attributes, such an',
+  '  element is a string in the record, where the reference expects an object with `#text`: it',
+  '  renames nothing, and the string meets the object its mapping declares for that field, which',
+  '  Elasticsearch refuses. We index the text as `session.jump_group.text` (likewise',
+  '  `session.jumpoint.text`, `session.primary_customer.text`).',
+  '- **`#text` of compact XML.** On compact XML (no line breaks or indentation between elements)',
+  '  the reference\'s decoder can leave stray `#text` keys in its record beside an element\'s',
+  '  children, which reach its documents under names no mapping declares. Our record is the same',
+  '  for compact and indented XML, without such keys.',
+  '',
+  'Two more differences are of form, not content: `event.original` is kept only with',
+  '`preserve_original_event` (the reference keeps it always), and a long beyond 2^53 is a string',
+  'of digits in `_source` where the reference\'s is a number (see Long values).',
+];
+
 /** The whole of docs/fields.md. */
 export function fieldsMarkdown(): string {
   const rows = FIELDS.map((d) => {
@@ -80,6 +138,10 @@ export function fieldsMarkdown(): string {
     '| Field | Type | Source | Description |',
     '|---|---|---|---|',
     ...rows,
+    '',
+    ...LONGS,
+    '',
+    ...DIFFERENCES,
     '',
   ].join('\n');
 }

@@ -71,7 +71,7 @@ export function sessionFields(session: unknown, errors: string[]): Obj | undefin
   }
   for (const key of LONGS) {
     const raw = session[key];
-    if (raw === undefined || raw === null || raw === '') continue;
+    if (raw === undefined || raw === null) continue; // empty is an error (ecs-mapping.md stage A)
     const n = toLong(raw);
     if (n === undefined) errors.push(`${PREFIX}.${key}: cannot convert ${describe(raw)} to long`);
     else out[key] = n;

@@ -142,6 +142,38 @@ export function sessionsToRecords(input: string | Uint8Array, limits: Partial<Xm
   return sessionsOf(parseXml(input, limits)).map(sessionRecords);
 }
 
+/** A session of a report that gives no records, and why. */
+export interface SessionFailure {
+  /** Its position in the report, from 0. */
+  position: number;
+  lsid: string | undefined;
+  lseq: string | undefined;
+  error: PipelineError;
+}
+
+/**
+ * Stage A session by session: a session without events is a failure of that
+ * session alone, and the others still give their records (as the service
+ * dead-letters one raw record, not the whole poll). Throws only for the input
+ * as a whole: PIPE_XML_MALFORMED, PIPE_XML_LIMIT.
+ */
+export function sessionsToRecordsEach(input: string | Uint8Array, limits: Partial<XmlLimits> = {}): (SessionRecords | SessionFailure)[] {
+  return sessionsOf(parseXml(input, limits)).map((session, position) => {
+    try {
+      return sessionRecords(session, position);
+    } catch (err) {
+      if (!(err instanceof PipelineError)) throw err;
+      const attributes = isObject(session) ? session : {};
+      return {
+        position,
+        lsid: typeof attributes.lsid === 'string' ? attributes.lsid : undefined,
+        lseq: typeof attributes.lseq === 'string' ? attributes.lseq : undefined,
+        error: err,
+      };
+    }
+  });
+}
+
 /** Stage A flattened: every record of every session, in document order. */
 export function xmlToRecords(input: string | Uint8Array, limits: Partial<XmlLimits> = {}): StageARecord[] {
   return sessionsToRecords(input, limits).flatMap((s) => s.records);

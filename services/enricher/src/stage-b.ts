@@ -3,7 +3,7 @@
  * GeoIP lookup is passed in; the record is never changed.
  */
 import { categorize, eventAction } from './categorize.js';
-import { describe, parseTimestamp, toIsoTimestamp, toKeyword, toLong } from './convert.js';
+import { describe, parseTimestamp, toIsoTimestamp, toKeyword, toLong, type LongValue } from './convert.js';
 import { eventId } from './event-id.js';
 import type { GeoLookup } from './geo-fields.js';
 import { convertParticipant, type EcsEndpoint } from './participants.js';
@@ -32,10 +32,6 @@ function isObject(value: unknown): value is Obj {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function present(value: unknown): boolean {
-  return value !== undefined && value !== null && value !== '';
-}
-
 function fetchTime(value: SiteContext['fetchedAt']): string {
   if (value instanceof Date) return value.toISOString();
   const ms = typeof value === 'number' ? value : parseTimestamp(value);
@@ -60,18 +56,16 @@ function filesFields(files: unknown, errors: string[]): Obj | undefined {
   const out: Obj[] = [];
   for (const item of list) {
     if (!isObject(item)) continue;
-    const copy = prunedCopy(item) as Obj | undefined;
-    if (copy === undefined) continue;
-    if (present(copy.filesize)) {
-      const size = toLong(copy.filesize);
-      if (size === undefined) {
-        errors.push(`beyondtrust_pra.access_session.files.file.filesize: cannot convert ${describe(copy.filesize)} to long`);
-        delete copy.filesize;
-      } else {
-        copy.filesize = size;
-      }
+    // Converted before pruning: an empty filesize is a failed conversion, as in the reference.
+    let size: LongValue | undefined;
+    if (item.filesize !== undefined && item.filesize !== null) {
+      size = toLong(item.filesize);
+      if (size === undefined) errors.push(`beyondtrust_pra.access_session.files.file.filesize: cannot convert ${describe(item.filesize)} to long`);
     }
-    out.push(copy);
+    const copy = (prunedCopy(item) ?? {}) as Obj;
+    if (size === undefined) delete copy.filesize;
+    else copy.filesize = size;
+    if (Object.keys(copy).length > 0) out.push(copy);
   }
   return { file: out };
 }
@@ -102,23 +96,24 @@ export function recordToDocument(record: StageARecord, context: SiteContext, opt
 
   const body = toKeyword(record.body);
   if (keepDuplicates) bpa.body = body;
-  bpa.data = isObject(record.data) ? { value: prunedCopy(record.data.value) } : undefined;
+  bpa.data = isObject(record.data) ? { name: toKeyword(record.data.name), value: prunedCopy(record.data.value) } : undefined;
 
   const destination = convertParticipant(record.destination, 'destination', keepDuplicates, errors);
   const performedBy = convertParticipant(record.performed_by, 'performed_by', keepDuplicates, errors);
   bpa.destination = destination?.bpa;
   bpa.encoded_body = toKeyword(record.encoded_body);
 
+  // As given; only event.action is built from the trimmed value (B.4).
   const eventType = toKeyword(record.event_type);
   bpa.event_type = eventType;
-  const action = eventType === undefined || eventType.trim() === '' ? undefined : eventAction(eventType);
-  const { category, type } = categorize(action);
+  const action = eventType === undefined ? undefined : eventAction(eventType);
+  const categories = categorize(action);
 
   const filename = toKeyword(record.filename);
   if (keepDuplicates) bpa.filename = filename;
   bpa.files = filesFields(record.files, errors);
-  let filesize: number | undefined;
-  if (present(record.filesize)) {
+  let filesize: LongValue | undefined;
+  if (record.filesize !== undefined && record.filesize !== null) {
     filesize = toLong(record.filesize);
     if (filesize === undefined) errors.push(`beyondtrust_pra.access_session.filesize: cannot convert ${describe(record.filesize)} to long`);
     else if (keepDuplicates) bpa.filesize = filesize;
@@ -129,16 +124,17 @@ export function recordToDocument(record: StageARecord, context: SiteContext, opt
   bpa.system_information = systemInformation(record.system_information);
 
   let timestamp: string | undefined;
-  if (present(record.timestamp)) {
+  if (record.timestamp !== undefined && record.timestamp !== null) {
     timestamp = toIsoTimestamp(record.timestamp);
     if (timestamp === undefined) errors.push(`@timestamp: cannot parse ${describe(record.timestamp)} as a date`);
     else if (keepDuplicates) bpa.timestamp = timestamp;
   }
   if (timestamp === undefined) {
+    // The reference's fallback: the start_time text, then the end_time text, parsed as
+    // dates; not their timestamp attributes (B.9). Last, the fetch time.
     const start = session?.start_time as Obj | undefined;
     const end = session?.end_time as Obj | undefined;
-    timestamp = (start?.timestamp as string | undefined) ?? toIsoTimestamp(start?.text)
-      ?? (end?.timestamp as string | undefined) ?? toIsoTimestamp(end?.text) ?? created;
+    timestamp = toIsoTimestamp(start?.text) ?? toIsoTimestamp(end?.text) ?? created;
   }
 
   const dst = destination?.ecs ?? {};
@@ -175,14 +171,14 @@ export function recordToDocument(record: StageARecord, context: SiteContext, opt
     error: errors.length > 0 ? { message: errors } : undefined,
     event: {
       action,
-      category,
+      category: categories?.category,
       created,
       dataset: DATASET,
       id: eventId(context.site, record, options.position),
       kind: errors.length > 0 ? 'pipeline_error' : 'event',
       module: MODULE,
       original: context.preserveOriginalEvent === true ? JSON.stringify(record) : undefined,
-      type,
+      type: categories?.type,
     },
     file: { name: filename, size: filesize },
     host: { geo: src.geo, ip: src.ip === undefined ? undefined : [src.ip] },
@@ -201,18 +197,26 @@ export function recordToDocument(record: StageARecord, context: SiteContext, opt
   return doc;
 }
 
-/** Stage B for records in order; positions count per session, as in their sessions. */
+/**
+ * Stage B for records in order; positions count per session, as in their
+ * sessions. With `publishedBefore` N, only the events at positions N and
+ * later give documents (the raw record header `pra.events.published-before`):
+ * positions, hence event ids, are those of the whole session all the same.
+ */
 export function recordsToDocuments(
   records: readonly StageARecord[],
   context: SiteContext,
   geo?: GeoLookup,
+  publishedBefore = 0,
 ): EcsDocument[] {
   const positions = new Map<string, number>();
-  return records.map((record) => {
+  const documents: EcsDocument[] = [];
+  for (const record of records) {
     const session = isObject(record.session) ? record.session : {};
     const key = `${toKeyword(session.lsid) ?? ''}\u0000${toKeyword(session.lseq) ?? ''}`;
     const position = positions.get(key) ?? 0;
     positions.set(key, position + 1);
-    return recordToDocument(record, context, { position, geo });
-  });
+    if (position >= publishedBefore) documents.push(recordToDocument(record, context, { position, geo }));
+  }
+  return documents;
 }

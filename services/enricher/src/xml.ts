@@ -76,6 +76,16 @@ function isArray(tagName: string, matcher: unknown, _isLeaf: boolean, isAttribut
   return parent !== undefined && parents.has(parent);
 }
 
+/**
+ * Every text node trimmed, CDATA sections included, as the reference's XML
+ * decoder trims all character data: `<body><![CDATA[a < b ]]></body>` is
+ * "a < b". It runs after entity decoding, so `&#32;a` is "a" there too.
+ * Attribute values are not text nodes and stay as given (`event_type`).
+ */
+function trimText(_tagName: string, value: string): string {
+  return value.trim();
+}
+
 const parsers = new Map<number, XMLParser>();
 
 /** The configured parser (no validation, no declaration check): exported for tests of the decoder layer. */
@@ -88,7 +98,9 @@ export function parserFor(maxDepth: number): XMLParser {
       removeNSPrefix: true,
       parseTagValue: false,
       parseAttributeValue: false,
-      trimValues: true,
+      // Text is trimmed by trimText (after entity decoding, CDATA included); attributes not at all.
+      trimValues: false,
+      tagValueProcessor: trimText,
       ignoreDeclaration: true,
       ignorePiTags: true,
       processEntities: true,

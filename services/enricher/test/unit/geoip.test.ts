@@ -27,9 +27,18 @@ describe('GeoIP', () => {
       country: { iso_code: 'GB', names: { en: 'United Kingdom' } }, location: { latitude: 51.5, longitude: -0.1 },
       subdivisions: [{ iso_code: 'ENG', names: { en: 'England' } }, { iso_code: 'X' }],
     }), {
+      // The most specific (last) subdivision, even when it lacks a name.
       city_name: 'London', continent_name: 'Europe', country_iso_code: 'GB', country_name: 'United Kingdom',
-      location: { lat: 51.5, lon: -0.1 }, region_iso_code: 'GB-ENG', region_name: 'England',
+      location: { lat: 51.5, lon: -0.1 }, region_iso_code: 'GB-X',
     });
+    assert.deepEqual(cityToGeo({
+      country: { iso_code: 'ES' },
+      subdivisions: [{ iso_code: 'CT', names: { en: 'Catalonia' } }, { iso_code: 'B', names: { en: 'Barcelona' } }],
+    }), { country_iso_code: 'ES', region_iso_code: 'ES-B', region_name: 'Barcelona' });
+    assert.deepEqual(cityToGeo({ country: { iso_code: 'US' }, subdivisions: [{ iso_code: 'WA', names: { en: 'Washington' } }] }),
+      { country_iso_code: 'US', region_iso_code: 'US-WA', region_name: 'Washington' });
+    // No country code, no region code (the name alone stays).
+    assert.deepEqual(cityToGeo({ subdivisions: [{ iso_code: 'WA', names: { en: 'Washington' } }] }), { region_name: 'Washington' });
     assert.deepEqual(cityToGeo({ country: { iso_code: 'US' } }), { country_iso_code: 'US' });
     assert.equal(cityToGeo({}), undefined);
     assert.deepEqual(asnToAs({ autonomous_system_number: 1, autonomous_system_organization: 'O' }), { number: 1, organization: { name: 'O' } });
@@ -51,6 +60,11 @@ describe('GeoIP', () => {
       const hit = geo.lookup('216.160.83.56');
       assert.equal(hit?.geo?.city_name, 'Milton');
       assert.equal(hit?.geo?.region_iso_code, 'US-WA');
+      // Two subdivision levels in the test database: England, then West Berkshire (issue 13).
+      const twoLevels = geo.lookup('2.125.160.216')?.geo;
+      assert.equal(twoLevels?.country_iso_code, 'GB');
+      assert.equal(twoLevels?.region_iso_code, 'GB-WBK');
+      assert.equal(twoLevels?.region_name, 'West Berkshire');
       assert.deepEqual(hit?.as, { number: 209 });
       assert.strictEqual(geo.lookup('216.160.83.56'), hit); // cached
       assert.equal(geo.lookup('10.0.0.1'), undefined);
