@@ -66,6 +66,8 @@ export function pipelineEnv(run: string, stack: StackEnv): Record<string, string
     INDEX_REFRESH_INTERVAL: '1s',
     GEOIP_DIR: `${testdataDir()}/geoip`,
     HTTP_PORT: '0',
+    // The simulator serves plain HTTP on loopback.
+    PRA_ALLOW_INSECURE_HTTP: 'true',
     ...FAST_POLLING,
   };
 }
@@ -100,6 +102,13 @@ export interface Comparison {
   missing: number;
   extra: number;
   duplicated: number;
+}
+
+/** How often each id occurs. */
+export function countIds(ids: Iterable<string>): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1);
+  return counts;
 }
 
 export function compareIds(expected: ReadonlySet<string>, actual: ReadonlyMap<string, number>): Comparison {
