@@ -24,6 +24,11 @@ export const kafkaVars = {
   kafkaSaslUsername: v.string({ optional: true, doc: 'SASL user name.' }),
   kafkaSaslPassword: v.string({ optional: true, secret: true, doc: 'SASL password.' }),
   kafkaDlqTopic: v.string({ default: 'pra.dlq.v1', doc: 'Dead letter topic: records that cannot be processed, with the reason in headers.' }),
+  kafkaDlqMaxMessageBytes: v.integer({
+    default: 17 * 1024 * 1024,
+    min: 64 * 1024,
+    doc: 'max.message.bytes of the dead letter topic when a service creates it: the raw topic\'s limit (POLLER_RAW_TOPIC_MAX_MESSAGE_BYTES) plus room for the reason headers. A dead letter larger than the topic takes is written as its head, with pra.dlq.truncated and pra.dlq.original_bytes.',
+  }),
   kafkaCreateTopics: v.boolean({ default: true, doc: 'Create missing topics at start (off where topics are managed elsewhere).' }),
   kafkaTopicPartitions: v.integer({ default: 6, min: 1, doc: 'Partitions of topics this service creates.' }),
   kafkaReplicationFactor: v.integer({ default: -1, min: -1, doc: 'Replication factor of topics this service creates; -1 is the broker default.' }),

@@ -16,6 +16,8 @@ export const ERROR_CODES = {
   PIPE_SESSION_EMPTY: { errorType: 'parser_failed', stage: 'processing', retryable: false, doc: 'A session with no events; dead-lettered.' },
   PIPE_RECORD_INVALID: { errorType: 'parser_failed', stage: 'processing', retryable: false, doc: 'A record that is not what the stage reads (no value, no fetch time, not JSON); dead-lettered.' },
   PIPE_SCHEMA_REJECTED: { errorType: 'encoder_failed', stage: 'processing', retryable: false, doc: 'A document the registered JSON Schema rejects; its raw record is dead-lettered.' },
+  PIPE_SCHEMA_UNKNOWN: { errorType: 'parser_failed', stage: 'processing', retryable: false, doc: 'A wire-format value names a schema id that is not a version of the topic\'s subject (`<topic>-value`), or that the registry does not know; tried again a few times (SINK_UNKNOWN_SCHEMA_ATTEMPTS), then dead-lettered.' },
+  PIPE_RECORD_UNTRUSTED: { errorType: 'parser_failed', stage: 'processing', retryable: false, doc: 'A record the sink does not take as the enricher\'s: plain JSON without the wire format, a missing or wrong `pra.signature`, or a `data_stream` that disagrees with the one configured for its site; dead-lettered with the reason, never indexed.' },
   PIPE_GEOIP_UNAVAILABLE: { errorType: 'enrichment_failed', stage: 'processing', retryable: false, doc: 'No GeoIP database could be read; documents go on without geo fields.' },
   PIPE_KAFKA_DELIVERY: { errorType: 'request_failed', stage: 'sending', retryable: true, doc: 'Kafka did not acknowledge a write; retried, offsets stay.' },
   PIPE_KAFKA_FENCED: { errorType: 'request_failed', stage: 'sending', retryable: false, doc: 'Another poller took over the site (same transactional id); this one stops polling it.' },

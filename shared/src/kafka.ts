@@ -129,6 +129,62 @@ export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): P
   return missing.map((s) => s.topic);
 }
 
+export interface DlqTopicOptions {
+  kafkaDlqTopic: string;
+  kafkaDlqMaxMessageBytes: number;
+  kafkaTopicPartitions: number;
+  kafkaReplicationFactor: number;
+}
+
+/** The dead letter topic as every service creates it: sized for the largest record a stage may dead-letter. */
+export function dlqTopicSpec(options: DlqTopicOptions): TopicSpec {
+  return {
+    topic: options.kafkaDlqTopic,
+    numPartitions: options.kafkaTopicPartitions,
+    replicationFactor: options.kafkaReplicationFactor,
+    configs: { 'max.message.bytes': String(options.kafkaDlqMaxMessageBytes) },
+  };
+}
+
+/** A topic's max.message.bytes as the broker applies it (its own setting or the broker default). */
+export async function topicMaxMessageBytes(admin: Admin, topic: string): Promise<number | undefined> {
+  const { resources } = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: [{ type: 2 /* TOPIC */, name: topic, configNames: ['max.message.bytes'] }],
+  });
+  const entry = resources[0]?.configEntries.find((e) => e.configName === 'max.message.bytes');
+  const value = Number(entry?.configValue);
+  return Number.isInteger(value) && value > 0 ? value : undefined;
+}
+
+/**
+ * Creates the dead letter topic when it is missing (with `create`), then reads the
+ * max.message.bytes it really has, which is what dead letters are cut to fit
+ * (deadLetterMessage's `maxBytes`). A topic that takes less than configured is
+ * logged; one whose settings cannot be read counts as configured.
+ */
+export async function ensureDlqTopic(admin: Admin, options: DlqTopicOptions & { create: boolean }, logger: Logger): Promise<number> {
+  if (options.create) {
+    const created = await ensureTopics(admin, [dlqTopicSpec(options)]);
+    if (created.length > 0) logger.info({ topics: created }, 'Created topics.');
+  }
+  let actual: number | undefined;
+  try {
+    actual = await topicMaxMessageBytes(admin, options.kafkaDlqTopic);
+  } catch (err) {
+    logger.warn({ err, topic: options.kafkaDlqTopic }, 'Reading the dead letter topic\'s max.message.bytes failed; dead letters are cut to the configured size, and smaller if the topic refuses them.');
+    return options.kafkaDlqMaxMessageBytes;
+  }
+  if (actual === undefined) return options.kafkaDlqMaxMessageBytes;
+  if (actual < options.kafkaDlqMaxMessageBytes) {
+    logger.warn(
+      { topic: options.kafkaDlqTopic, maxMessageBytes: actual, configured: options.kafkaDlqMaxMessageBytes },
+      'The dead letter topic takes smaller records than KAFKA_DLQ_MAX_MESSAGE_BYTES; larger dead letters keep only the head of their value. Raise its max.message.bytes to keep them whole.',
+    );
+  }
+  return Math.min(actual, options.kafkaDlqMaxMessageBytes);
+}
+
 /** Consumer lag per partition: high watermark minus the group's committed offset. */
 export async function consumerLag(
   admin: Admin,

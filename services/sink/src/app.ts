@@ -12,8 +12,11 @@ import {
   createKafka,
   createRegistry,
   decodeValue,
+  ensureDlqTopic,
   ensureTopics,
+  parseSiteNamespaces,
   sleep,
+  type DependencyStatus,
   type Kafka,
   type Logger,
   type Metrics,
@@ -26,12 +29,23 @@ import type { WireDecoder } from './document.js';
 import { bulkSender, createEsClient } from './es-client.js';
 import { ensureIndexSetup, type SetupResult } from './index-setup.js';
 import { KafkaSource } from './kafka-source.js';
-import { SinkStage, type DeadLetterWriter } from './stage.js';
+import { SinkStage, type Admission, type DeadLetterWriter } from './stage.js';
+import { SubjectSchemas } from './subject-schemas.js';
 import { sinkMetrics } from './telemetry.js';
 
 type StageConfig = Pick<
   SinkConfig,
-  'bulkMaxDocuments' | 'bulkMaxBytes' | 'bulkLinger' | 'bulkConcurrency' | 'bulkRetryBase' | 'bulkRetryMax' | 'sinkMaxBufferBytes' | 'sinkItemRetryLimit' | 'esRequestTimeout'
+  | 'bulkMaxDocuments'
+  | 'bulkMaxBytes'
+  | 'bulkLinger'
+  | 'bulkConcurrency'
+  | 'bulkRetryBase'
+  | 'bulkRetryMax'
+  | 'sinkMaxBufferBytes'
+  | 'sinkItemRetryLimit'
+  | 'esRequestTimeout'
+  | 'sinkSiteNamespaces'
+  | 'sinkUnknownSchemaAttempts'
 >;
 
 export interface SinkStageDeps {
@@ -41,12 +55,23 @@ export interface SinkStageDeps {
   deadLetter: DeadLetterWriter;
   /** Needed only for wire-format values; plain JSON values decode without it. */
   decodeWire?: WireDecoder | undefined;
+  /**
+   * What records must be beyond the site's namespace (SINK_SITE_NAMESPACES, always
+   * applied): from Kafka, wire format, the expected subject and the signature.
+   */
+  admission?: Omit<Admission, 'siteNamespaces' | 'unknownSchemaAttempts'> | undefined;
 }
 
 export function buildSinkStage(config: StageConfig, deps: SinkStageDeps): SinkStage {
   return new SinkStage({
     send: bulkSender(deps.client, config.esRequestTimeout),
     decodeWire: deps.decodeWire,
+    admission: {
+      requireWireFormat: false,
+      ...deps.admission,
+      siteNamespaces: config.sinkSiteNamespaces === undefined ? undefined : parseSiteNamespaces(config.sinkSiteNamespaces),
+      unknownSchemaAttempts: config.sinkUnknownSchemaAttempts,
+    },
     deadLetter: deps.deadLetter,
     limits: { maxDocuments: config.bulkMaxDocuments, maxBytes: config.bulkMaxBytes, lingerMs: config.bulkLinger },
     concurrency: config.bulkConcurrency,
@@ -70,6 +95,8 @@ export interface SinkApp {
   readonly source: KafkaSource;
   readonly client: Client;
   readonly readiness: Record<string, ReadinessCheck>;
+  /** For /livez: false once the consumer is gone for good and only a restart helps. */
+  live(): DependencyStatus;
   /** Installs the index template (retrying while Elasticsearch is unreachable), then starts consuming. */
   start(): Promise<void>;
   /** Stops fetching, finishes or abandons in-flight work within `graceMs`, commits, disconnects. */
@@ -91,13 +118,24 @@ export function buildSinkApp(config: SinkConfig, deps: SinkAppDeps): SinkApp {
     maxBytesPerPartition: Math.min(config.sinkMaxBufferBytes, 1024 * 1024),
     allowAutoTopicCreation: false,
   });
+  // Until the topic's own limit is read at start, dead letters are cut to the configured one.
+  let dlqMaxBytes = config.kafkaDlqMaxMessageBytes;
+  const subject = new SubjectSchemas(registry, `${config.sinkTopic}-value`);
   const stage = buildSinkStage(config, {
     logger,
     metrics: deps.metrics,
     client,
-    deadLetter: kafkaDeadLetterWriter(producer, config.kafkaDlqTopic),
+    deadLetter: kafkaDeadLetterWriter(producer, config.kafkaDlqTopic, () => dlqMaxBytes),
     decodeWire: (value) => decodeValue(registry, value),
+    admission: {
+      requireWireFormat: true,
+      checkSchema: (id) => subject.check(id),
+      signingKey: config.pipelineSigningKey,
+    },
   });
+  if (config.pipelineSigningKey === undefined) {
+    logger.warn('PIPELINE_SIGNING_KEY is not set: the sink indexes any well-formed record on its topic, whoever produced it. Set the same key on the enricher and the sink.');
+  }
   const source = new KafkaSource({
     consumer,
     topic: config.sinkTopic,
@@ -137,21 +175,20 @@ export function buildSinkApp(config: SinkConfig, deps: SinkAppDeps): SinkApp {
       kafka: () => source.status(),
       elasticsearch: () => (setup ? stage.indexer.status() : { ok: false, detail: setupProblem }),
     },
+    live: () => source.live(),
     async start() {
       // The template must exist before the first document creates a data stream.
       await installIndexSetup();
       if (stopping) return;
-      if (config.kafkaCreateTopics) {
-        const admin = kafka.admin();
-        await admin.connect();
-        try {
-          await ensureTopics(admin, [
-            { topic: config.sinkTopic, numPartitions: config.kafkaTopicPartitions, replicationFactor: config.kafkaReplicationFactor },
-            { topic: config.kafkaDlqTopic, numPartitions: config.kafkaTopicPartitions, replicationFactor: config.kafkaReplicationFactor },
-          ]);
-        } finally {
-          await admin.disconnect();
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        if (config.kafkaCreateTopics) {
+          await ensureTopics(admin, [{ topic: config.sinkTopic, numPartitions: config.kafkaTopicPartitions, replicationFactor: config.kafkaReplicationFactor }]);
         }
+        dlqMaxBytes = await ensureDlqTopic(admin, { ...config, create: config.kafkaCreateTopics }, logger);
+      } finally {
+        await admin.disconnect();
       }
       await producer.connect();
       await source.start();

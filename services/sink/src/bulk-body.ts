@@ -5,19 +5,16 @@
  * by every retry.
  */
 
+import { namespaceProblem } from '@pra-pipeline/shared';
+
 const NEWLINE = 0x0a;
 
 export const DATA_STREAM_PREFIX = 'logs-beyondtrust_pra.access_session-';
 
-/** The data stream for a namespace; throws when Elasticsearch would refuse the name. */
+/** The data stream for a namespace; throws when the namespace breaks Elasticsearch's rules (shared namespaceProblem). */
 export function dataStreamName(namespace: string): string {
-  // Elasticsearch's rules for the namespace part of a data stream name.
-  if (namespace.length === 0) throw new Error('data_stream.namespace is empty');
-  if (Buffer.byteLength(namespace) > 100) throw new Error('data_stream.namespace is longer than 100 bytes');
-  if (namespace !== namespace.toLowerCase()) throw new Error(`data_stream.namespace "${namespace}" has upper-case letters`);
-  if (/[\\/*?"<>| ,#:-]/.test(namespace)) {
-    throw new Error(`data_stream.namespace "${namespace}" contains one of \\ / * ? " < > | , # : - or a space`);
-  }
+  const problem = namespaceProblem(namespace);
+  if (problem) throw new Error(`data_stream.namespace: ${problem}`);
   return `${DATA_STREAM_PREFIX}${namespace}`;
 }
 

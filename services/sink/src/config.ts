@@ -1,5 +1,5 @@
 /** The sink's variables. Names follow the keys: `bulkMaxBytes` is BULK_MAX_BYTES. */
-import { checkKafkaVars, kafkaVars, loadConfig, opsVars, registryVars, v, type ConfigOf, type Loaded, type LoadOptions } from '@pra-pipeline/shared';
+import { checkKafkaVars, checkSigningKey, kafkaVars, loadConfig, opsVars, parseSiteNamespaces, registryVars, signingVars, v, type ConfigOf, type Loaded, type LoadOptions } from '@pra-pipeline/shared';
 
 const MIB = 1024 * 1024;
 
@@ -7,6 +7,7 @@ export const sinkSchema = {
   ...opsVars,
   ...kafkaVars,
   ...registryVars,
+  ...signingVars,
   sinkTopic: v.string({ default: 'pra.ecs.access-session.v1', doc: 'Topic of enriched ECS documents to index.' }),
   sinkGroupId: v.string({ default: 'pra-pipeline-sink', doc: 'Consumer group of the sink.' }),
   sinkPartitionsConcurrency: v.integer({ default: 3, min: 1, doc: 'Partitions whose batches are read at the same time.' }),
@@ -14,6 +15,11 @@ export const sinkSchema = {
   sinkSessionTimeout: v.duration({ default: 30_000, min: 6000, doc: 'Consumer group session timeout: how soon the partitions of a sink that died move to another.' }),
   sinkCommitInterval: v.duration({ default: 1000, min: 10, doc: 'How often finished offsets are committed.' }),
   sinkItemRetryLimit: v.integer({ default: 0, min: 0, doc: 'Attempts before a document Elasticsearch keeps refusing with 429/5xx goes to the dead letter topic; 0 retries until it is indexed.' }),
+  sinkSiteNamespaces: v.string({
+    optional: true,
+    doc: 'The data stream namespace of each site, as site=namespace,... (the site is the first part of the record key <site>/<lsid>). Set, a document goes only to its site\'s namespace, and one of another site, or whose data_stream.namespace disagrees, is dead-lettered: this is what stops cross-tenant writes. Unset, the namespace in the document is taken when it is valid.',
+  }),
+  sinkUnknownSchemaAttempts: v.integer({ default: 5, min: 1, max: 100, doc: 'Attempts at a record whose schema id is not a version of the topic\'s subject (<SINK_TOPIC>-value) before it is dead-lettered (backoff from 0.5 s, doubling).' }),
   sinkSetupIndex: v.boolean({ default: true, doc: 'Install or update the index template (and ILM policy) at start; off where they are managed elsewhere.' }),
   esNode: v.list({ optional: true, doc: 'Elasticsearch node URLs, comma-separated (or ES_CLOUD_ID).' }),
   esCloudId: v.string({ optional: true, doc: 'Elastic Cloud deployment id, instead of ES_NODE.' }),
@@ -45,6 +51,14 @@ export type SinkConfig = ConfigOf<typeof sinkSchema>;
 
 export function checkSinkConfig(config: SinkConfig): string[] {
   const problems = checkKafkaVars(config);
+  problems.push(...checkSigningKey(config.pipelineSigningKey));
+  if (config.sinkSiteNamespaces !== undefined) {
+    try {
+      parseSiteNamespaces(config.sinkSiteNamespaces);
+    } catch (err) {
+      problems.push(`SINK_SITE_NAMESPACES: ${(err as Error).message}`);
+    }
+  }
   if (!config.esNode && !config.esCloudId) problems.push('ES_NODE: set ES_NODE or ES_CLOUD_ID');
   if (config.esNode && config.esCloudId) problems.push('ES_CLOUD_ID: set ES_NODE or ES_CLOUD_ID, not both');
   for (const url of config.esNode ?? []) {

@@ -1,12 +1,12 @@
 /** Dead letters to the Kafka dead letter topic: original key, value and headers, plus the reason headers. */
-import { deadLetterMessage, type Producer } from '@pra-pipeline/shared';
+import { deadLetterMessage, sendDeadLetter, type Producer } from '@pra-pipeline/shared';
 import type { DeadLetterFailure, DeadLetterWriter, SinkRecord } from './stage.js';
 
 export const SINK_STAGE = 'sink';
 
 /** The dead letter record for a record the sink gave up on, wherever it is written. */
-export function sinkDeadLetter(record: SinkRecord, failure: DeadLetterFailure): ReturnType<typeof deadLetterMessage> {
-  return deadLetterMessage(record, {
+function sinkInfo(record: SinkRecord, failure: DeadLetterFailure) {
+  return {
     stage: SINK_STAGE,
     errorCode: failure.code,
     errorType: failure.errorType,
@@ -14,11 +14,19 @@ export function sinkDeadLetter(record: SinkRecord, failure: DeadLetterFailure): 
     sourceTopic: record.topic,
     sourcePartition: record.partition,
     sourceOffset: record.offset,
-  });
+  };
 }
 
-export function kafkaDeadLetterWriter(producer: Producer, topic: string): DeadLetterWriter {
+export function sinkDeadLetter(record: SinkRecord, failure: DeadLetterFailure, maxBytes?: number): ReturnType<typeof deadLetterMessage> {
+  return deadLetterMessage(record, sinkInfo(record, failure), { maxBytes });
+}
+
+/**
+ * Writes to the dead letter topic, cut to fit `maxBytes()` (the topic's
+ * max.message.bytes) and smaller again if the topic still refuses it as too large.
+ */
+export function kafkaDeadLetterWriter(producer: Producer, topic: string, maxBytes?: () => number): DeadLetterWriter {
   return async (record, failure) => {
-    await producer.send({ topic, acks: -1, messages: [sinkDeadLetter(record, failure)] });
+    await sendDeadLetter((message) => producer.send({ topic, acks: -1, messages: [message] }), record, sinkInfo(record, failure), { maxBytes: maxBytes?.() });
   };
 }

@@ -36,6 +36,8 @@ export class KafkaSource {
   #stopping = false;
   #joined = false;
   #failed: string | undefined;
+  /** Why the consumer is gone for good (a crash it will not restart from, or a stop nobody asked for). */
+  #dead: string | undefined;
   #unsubscribeRoom: (() => void) | undefined;
 
   constructor(options: KafkaSourceOptions) {
@@ -46,6 +48,14 @@ export class KafkaSource {
     if (this.#failed) return { ok: false, detail: this.#failed };
     if (!this.#joined) return { ok: false, detail: 'not a member of the consumer group yet' };
     return { ok: true, detail: `consuming ${this.#assigned.size} partitions` };
+  }
+
+  /**
+   * Liveness: false once the consumer has crashed and kafkajs will not restart it,
+   * or it stopped without being asked to; only a new process recovers from that.
+   */
+  live(): DependencyStatus {
+    return this.#dead === undefined ? { ok: true, detail: 'consumer running' } : { ok: false, detail: this.#dead };
   }
 
   /** Records read and not yet settled, over all partitions. */
@@ -62,8 +72,19 @@ export class KafkaSource {
     });
     consumer.on(events.CRASH, (e) => {
       this.#joined = false;
-      if (!e.payload.restart) this.#failed = `consumer stopped: ${e.payload.error.message}`;
-      this.#o.logger.warn({ err: e.payload.error, restart: e.payload.restart }, 'The Kafka consumer crashed.');
+      if (e.payload.restart) {
+        this.#o.logger.warn({ err: e.payload.error }, 'The Kafka consumer crashed; it restarts by itself.');
+        return;
+      }
+      this.#failed = `consumer stopped: ${e.payload.error.message}`;
+      this.#dead ??= `the consumer crashed and does not restart: ${e.payload.error.message}`.slice(0, 300);
+      this.#o.logger.error({ err: e.payload.error }, 'The Kafka consumer crashed and does not restart; /livez fails so that the process is restarted.');
+    });
+    consumer.on(events.STOP, () => {
+      if (this.#stopping || this.#dead !== undefined) return;
+      this.#dead = 'the consumer stopped';
+      this.#failed = this.#dead;
+      this.#o.logger.error('The Kafka consumer stopped unasked; /livez fails so that the process is restarted.');
     });
     this.#unsubscribeRoom = this.#o.stage.indexer.onRoom(() => this.#resumeIfRoom());
     await consumer.connect();
@@ -191,11 +212,11 @@ export class KafkaSource {
   async #writeWithRetry(record: Parameters<SinkStage['write']>[0], done: () => void, payload: EachBatchPayload): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.#o.stage.write(record, done);
+        await this.#o.stage.write(record, done, attempt);
         return true;
       } catch (err) {
         if (this.#stopping || !payload.isRunning() || payload.isStale()) return false;
-        this.#o.logger.warn({ err, attempt }, 'Decoding a record needs the schema registry, which failed; trying again.');
+        this.#o.logger.warn({ err, attempt, partition: record.partition, offset: record.offset }, 'Decoding a record needs the schema registry, which failed; trying again.');
         await sleep(backoffDelay(attempt, { baseMs: 500, maxMs: 10_000 }));
         // A long wait must not cost the group membership.
         await payload.heartbeat();

@@ -12,7 +12,7 @@ export async function runSink(env: Record<string, string | undefined> = process.
   const drainMs = Math.max(500, config.shutdownGrace - 3000);
   const lifecycle = createLifecycle({ logger, graceMs: config.shutdownGrace });
   const app = buildSinkApp(config, { logger, metrics });
-  const ops = buildOpsApp({ metrics, readiness: app.readiness, logger });
+  const ops = buildOpsApp({ metrics, readiness: app.readiness, logger, live: () => app.live().ok });
   const address = await listenOpsApp(ops, config.httpHost, config.httpPort);
   logger.info({ address }, 'Operations endpoint listening.');
   lifecycle.onStop('operations endpoint', () => ops.close());

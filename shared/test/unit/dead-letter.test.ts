@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DLQ_HEADERS, DLQ_REASON_MAX_BYTES, deadLetterHeaders, deadLetterMessage, parseDeadLetter, truncateUtf8 } from '../../src/dead-letter.js';
+import { DLQ_HEADERS, DLQ_REASON_MAX_BYTES, deadLetterHeaders, deadLetterMessage, isMessageTooLarge, parseDeadLetter, recordBytes, sendDeadLetter, truncateUtf8 } from '../../src/dead-letter.js';
 
 const info = {
   stage: 'sink',
@@ -54,4 +54,60 @@ test('a dead letter round-trips through the message, keeping the original bytes 
 
 test('a record without dead letter headers is not a dead letter', () => {
   assert.equal(parseDeadLetter({ value: Buffer.from('x'), headers: { other: Buffer.from('1') } }), undefined);
+});
+
+test('a dead letter that fits is left whole, with no truncation headers', () => {
+  const message = deadLetterMessage({ key: 'k', value: Buffer.alloc(1000, 1), headers: { 'pra.site': 's' } }, info, { maxBytes: 64 * 1024 });
+  assert.equal((message.value as Buffer).length, 1000);
+  assert.equal(message.headers[DLQ_HEADERS.truncated], undefined);
+});
+
+test('a dead letter too large for the topic keeps the head of its value and says so', () => {
+  const value = Buffer.alloc(3 * 1024 * 1024, 0x61);
+  value.write('<session lsid="head">', 0);
+  const message = deadLetterMessage({ key: 'site/1', value, headers: { 'pra.site': 'site' } }, info, { maxBytes: 1024 * 1024 });
+  assert.ok(recordBytes(message) <= 1024 * 1024, `${recordBytes(message)} bytes`);
+  assert.ok((message.value as Buffer).length > 1024 * 1024 - 4096);
+  assert.ok((message.value as Buffer).toString('latin1').startsWith('<session lsid="head">'));
+  assert.equal(message.key, 'site/1');
+  assert.equal(message.headers['pra.site'], 'site');
+  assert.equal(message.headers[DLQ_HEADERS.reason], info.reason);
+  const parsed = parseDeadLetter({ key: Buffer.from('site/1'), value: message.value as Buffer, headers: message.headers });
+  assert.equal(parsed?.truncated, 'value');
+  assert.equal(parsed?.originalBytes, value.length);
+});
+
+test('huge carried headers and a huge key are cut before the value is emptied', () => {
+  const message = deadLetterMessage(
+    { key: 'k'.repeat(200_000), value: Buffer.alloc(10_000), headers: { big: 'h'.repeat(500_000) } },
+    info,
+    { maxBytes: 256 * 1024 },
+  );
+  assert.ok(recordBytes(message) <= 256 * 1024);
+  assert.equal(message.headers.big, undefined);
+  assert.equal(message.headers[DLQ_HEADERS.truncated], 'headers,key');
+  assert.equal((message.value as Buffer).length, 10_000);
+  assert.equal(message.headers[DLQ_HEADERS.stage], 'sink');
+});
+
+test('sendDeadLetter cuts a dead letter down when the topic refuses it as too large, and rethrows other errors', async () => {
+  const sizes: number[] = [];
+  const tooLarge = Object.assign(new Error('The request included a message larger than the max message size the server will accept'), { type: 'MESSAGE_TOO_LARGE' });
+  const sent = await sendDeadLetter(
+    async (m) => {
+      sizes.push(recordBytes(m));
+      if (recordBytes(m) > 300 * 1024) throw new Error('wrapped', { cause: tooLarge });
+    },
+    { key: null, value: Buffer.alloc(2 * 1024 * 1024) },
+    info,
+    { maxBytes: 4 * 1024 * 1024 },
+  );
+  assert.equal(sizes.length, 3);
+  assert.ok(recordBytes(sent) <= 256 * 1024);
+  assert.equal(sent.headers[DLQ_HEADERS.truncated], 'value');
+  assert.equal(isMessageTooLarge(new Error('connection refused')), false);
+  await assert.rejects(
+    sendDeadLetter(async () => Promise.reject(new Error('connection refused')), { value: 'x' }, info),
+    /connection refused/,
+  );
 });

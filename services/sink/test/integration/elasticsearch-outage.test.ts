@@ -20,6 +20,7 @@ import {
   integrationContext,
   suffix,
   waitFor,
+  wireFormat,
 } from './helpers.js';
 
 const OUTAGE_MS = 60_000;
@@ -34,7 +35,8 @@ test('Elasticsearch down for a minute: every document arrives once, memory stays
   const n = { topic: `sink-outage-${s}`, group: `sink-outage-${s}`, dlq: `sink-outage-dlq-${s}`, namespace: `out${s}` };
   cleanups.push(() => deleteTopics(kafka, [n.topic, n.dlq]), () => deleteDataStream(es, n.namespace));
   await createTopics(kafka, [n.topic, n.dlq]);
-  const doc = (i: number) => ({ key: `site/${i % 13}`, value: Buffer.from(JSON.stringify(makeDocument(n.namespace, i, { padding: 'x'.repeat(300) }))) });
+  const wire = await wireFormat(n.topic);
+  const doc = (i: number) => ({ key: `site/${i % 13}`, value: wire(makeDocument(n.namespace, i, { padding: 'x'.repeat(300) })) });
   await produce(kafka, n.topic, Array.from({ length: BEFORE }, (_, i) => doc(i)));
 
   const sink = await startSink(

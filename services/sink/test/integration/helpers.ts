@@ -87,11 +87,30 @@ export function makeDocument(namespace: string, n: number, overrides: Record<str
   };
 }
 
+/** Registers a permissive schema for the topic's subject (`<topic>-value`); returns its id. */
+export async function registerTopicSchema(topic: string): Promise<number> {
+  const registry = createRegistry({ schemaRegistryUrl: stackEnv().SCHEMA_REGISTRY_URL });
+  return registerJsonSchema(registry, `${topic}-value`, { $schema: 'http://json-schema.org/draft-07/schema#', type: 'object' });
+}
+
 /** Encodes documents in wire format with a permissive schema registered for the topic. */
 export async function wireEncoder(topic: string): Promise<(doc: unknown) => Promise<Buffer>> {
   const registry = createRegistry({ schemaRegistryUrl: stackEnv().SCHEMA_REGISTRY_URL });
-  const id = await registerJsonSchema(registry, `${topic}-value`, { $schema: 'http://json-schema.org/draft-07/schema#', type: 'object' });
+  const id = await registerTopicSchema(topic);
   return (doc) => encodeValue(registry, id, doc);
+}
+
+/** A wire-format value for schema `id`: magic byte 0, the id, the JSON text (no validation, so any id will do). */
+export function wireValue(id: number, doc: unknown): Buffer {
+  const header = Buffer.alloc(5);
+  header.writeInt32BE(id, 1);
+  return Buffer.concat([header, Buffer.from(JSON.stringify(doc))]);
+}
+
+/** The sync form of wireEncoder, for many documents: the topic's schema id is looked up once. */
+export async function wireFormat(topic: string): Promise<(doc: unknown) => Buffer> {
+  const id = await registerTopicSchema(topic);
+  return (doc) => wireValue(id, doc);
 }
 
 export async function produce(kafka: Kafka, topic: string, messages: Message[]): Promise<void> {

@@ -19,6 +19,7 @@ import {
   integrationContext,
   suffix,
   waitFor,
+  wireFormat,
 } from './helpers.js';
 
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -53,6 +54,7 @@ test('SIGKILL ten times during a run: every document arrives, none twice', { tim
   const n = { topic: `sink-kill-${s}`, group: `sink-kill-${s}`, dlq: `sink-kill-dlq-${s}`, namespace: `kill${s}` };
   cleanups.push(() => deleteTopics(kafka, [n.topic, n.dlq]), () => deleteDataStream(es, n.namespace));
   await createTopics(kafka, [n.topic, n.dlq]);
+  const wire = await wireFormat(n.topic);
   const env = sinkEnv(n, { BULK_MAX_DOCUMENTS: '50', BULK_CONCURRENCY: '1', SHUTDOWN_GRACE: '10s' });
   const output: string[] = [];
   const total = KILLS * CHUNK;
@@ -62,7 +64,7 @@ test('SIGKILL ten times during a run: every document arrives, none twice', { tim
   const produceChunk = async () => {
     const messages = Array.from({ length: CHUNK }, (_, i) => {
       const id = produced + i;
-      return { key: `site/${id % 17}`, value: Buffer.from(JSON.stringify(makeDocument(n.namespace, id))) };
+      return { key: `site/${id % 17}`, value: wire(makeDocument(n.namespace, id)) };
     });
     await produce(kafka, n.topic, messages);
     produced += CHUNK;

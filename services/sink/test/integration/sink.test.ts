@@ -18,6 +18,7 @@ import {
   suffix,
   waitFor,
   wireEncoder,
+  wireFormat,
 } from './helpers.js';
 
 const { kafka, es, cleanups } = integrationContext();
@@ -34,8 +35,8 @@ test('documents from the enriched topic are searchable with the template\'s mapp
   await createTopics(kafka, [n.topic, n.dlq]);
   const encode = await wireEncoder(n.topic);
   const docs = Array.from({ length: 300 }, (_, i) => makeDocument(n.namespace, i));
-  // Wire format as the enricher writes it, and a few plain JSON values as the all-in-one mode does.
-  const messages = await Promise.all(docs.map(async (d, i) => ({ key: `site/${i % 7}`, value: i % 50 === 0 ? Buffer.from(JSON.stringify(d)) : await encode(d) })));
+  // Wire format as the enricher writes it.
+  const messages = await Promise.all(docs.map(async (d, i) => ({ key: `site/${i % 7}`, value: await encode(d) })));
   await produce(kafka, n.topic, messages);
   const sink = await startSink(sinkEnv(n));
   cleanups.push(sink.stop);
@@ -66,8 +67,9 @@ test('documents from the enriched topic are searchable with the template\'s mapp
 test('the same documents delivered twice give one document each', async () => {
   const n = names();
   await createTopics(kafka, [n.topic, n.dlq]);
+  const wire = await wireFormat(n.topic);
   const docs = Array.from({ length: 200 }, (_, i) => makeDocument(n.namespace, i));
-  const messages = docs.map((d) => ({ key: 'site/1', value: Buffer.from(JSON.stringify(d)) }));
+  const messages = docs.map((d) => ({ key: 'site/1', value: wire(d) }));
   await produce(kafka, n.topic, messages);
   await produce(kafka, n.topic, messages);
   const sink = await startSink(sinkEnv(n));
@@ -87,7 +89,7 @@ test('the same documents delivered twice give one document each', async () => {
   // A second sink in the same group finds everything committed: nothing is sent again.
   const again = await startSink(sinkEnv(n));
   cleanups.push(again.stop);
-  await produce(kafka, n.topic, [{ key: 'site/1', value: Buffer.from(JSON.stringify(makeDocument(n.namespace, 999))) }]);
+  await produce(kafka, n.topic, [{ key: 'site/1', value: wire(makeDocument(n.namespace, 999)) }]);
   await waitFor('the new document', async () => ((await countDocs(es, n.namespace)) === 201 ? true : undefined));
   assert.equal(await metricValue(again.metrics, 'pra_sink_documents_duplicate_total'), 0);
   assert.equal(await metricValue(again.metrics, 'pra_sink_documents_indexed_total'), 1);
@@ -96,11 +98,12 @@ test('the same documents delivered twice give one document each', async () => {
 test('a document Elasticsearch rejects goes to the dead letter topic with the reason; its neighbours are indexed', async () => {
   const n = names();
   await createTopics(kafka, [n.topic, n.dlq], 1);
+  const wire = await wireFormat(n.topic);
   const docs = Array.from({ length: 41 }, (_, i) => makeDocument(n.namespace, i));
   docs[20] = makeDocument(n.namespace, 20, { source: { ip: 'not-an-ip-address' } });
-  const messages: { key: string; value: Buffer }[] = docs.map((d, i) => ({ key: `site/${i}`, value: Buffer.from(JSON.stringify(d)) }));
+  const messages: { key: string; value: Buffer }[] = docs.map((d, i) => ({ key: `site/${i}`, value: wire(d) }));
   // And a record that is not a document at all.
-  messages.push({ key: 'site/broken', value: Buffer.from('{"event": {"id": 5}}') });
+  messages.push({ key: 'site/broken', value: wire({ event: { id: 5 } }) });
   await produce(kafka, n.topic, messages);
   const sink = await startSink(sinkEnv(n));
   cleanups.push(sink.stop);
