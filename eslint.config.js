@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', '.infra/**', 'data/**', 'test-logs/**', 'deploy/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', '.infra/**', 'data/**', 'test-logs/**', 'deploy/**', '.venv-consumers/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
