@@ -27,7 +27,7 @@ import { createKafka, createLogger, readTopicToEnd } from '@pra-pipeline/shared'
 import type { FaultRule, Simulator } from '@pra-pipeline/pra-simulator';
 import { restartServer, startServer, stopServer, type ControlledServer } from '../harness/control.js';
 import { stackEnv, uniqueName } from '../harness/env.js';
-import { compareIds, DATA_STREAM_PREFIX, indexedIds, pipelineEnv, settlingSimulator, sitesJson, type Comparison } from '../e2e/support.js';
+import { compareIds, countIds, DATA_STREAM_PREFIX, indexedIds, pipelineEnv, settlingSimulator, sitesJson, type Comparison } from '../e2e/support.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -90,6 +90,8 @@ export interface ChaosResult extends Comparison {
   events: number;
   /** Milliseconds from the end of the last fault to Elasticsearch equal to the ground truth; null if it never was. */
   recoveryMs: number | null;
+  /** The enriched topic read committed, as another team's consumer reads it: each event once. */
+  topic: Comparison;
   /** Records on the dead-letter topic. */
   deadLetters: number;
   faults: AppliedFault[];
@@ -273,6 +275,7 @@ export async function runScenario(scenario: Scenario, log: (line: string) => voi
   let recoveryMs: number | null = null;
   let events = 0;
   let deadLetters = -1;
+  let topic: Comparison = { missing: -1, extra: -1, duplicated: -1 };
   try {
     // The consumers first, so the poller's first records find them ready.
     services.sink.start();
@@ -320,6 +323,8 @@ export async function runScenario(scenario: Scenario, log: (line: string) => voi
     // Replays after the first match must not add anything: look again after a quiet spell.
     await sleep(5000);
     comparison = await read();
+    topic = compareIds(expected, countIds(await enrichedIds(stack.kafkaBrokers, `${run}.ecs`)));
+    log(`the enriched topic, read committed: ${JSON.stringify(topic)}`);
     deadLetters = await countRecords(stack.kafkaBrokers, `${run}.dlq`);
   } finally {
     await Promise.allSettled(tasks);
@@ -333,6 +338,7 @@ export async function runScenario(scenario: Scenario, log: (line: string) => voi
     description: scenario.description,
     events,
     ...comparison,
+    topic,
     recoveryMs,
     deadLetters,
     faults: applied.sort((a, b) => a.startMs - b.startMs),
@@ -400,6 +406,17 @@ async function countRecords(brokers: string[], topic: string): Promise<number> {
   return n;
 }
 
+/** The event id of every record on the enriched topic, read committed (the value is the wire format: 5 bytes, then JSON). */
+async function enrichedIds(brokers: string[], topic: string): Promise<string[]> {
+  const kafka = createKafka({ kafkaBrokers: brokers, kafkaClientId: 'chaos-reader' }, quiet);
+  const ids: string[] = [];
+  await readTopicToEnd(kafka, topic, (m) => {
+    const doc = m.value ? (JSON.parse(m.value.subarray(5).toString()) as { event?: { id?: string } }) : undefined;
+    ids.push(doc?.event?.id ?? `no-id:${m.partition}/${m.offset}`);
+  }, { logger: quiet });
+  return ids;
+}
+
 async function cleanUp(brokers: string[], esNode: string, run: string, namespace: string): Promise<void> {
   await fetch(`${esNode}/_data_stream/${DATA_STREAM_PREFIX}${namespace}`, { method: 'DELETE' }).catch(() => undefined);
   const admin = createKafka({ kafkaBrokers: brokers, kafkaClientId: 'chaos-cleanup' }, quiet).admin();
@@ -422,6 +439,9 @@ export function problems(result: ChaosResult): string[] {
   if (result.duplicated !== 0) out.push(`${result.duplicated} events indexed more than once`);
   if (result.extra !== 0) out.push(`${result.extra} documents not in the ground truth`);
   if (result.recoveryMs === null) out.push('Elasticsearch never equalled the ground truth');
+  if (result.topic.missing !== 0) out.push(`${result.topic.missing} events missing on the enriched topic`);
+  if (result.topic.duplicated !== 0) out.push(`${result.topic.duplicated} events more than once on the enriched topic`);
+  if (result.topic.extra !== 0) out.push(`${result.topic.extra} records on the enriched topic not in the ground truth`);
   if (result.deadLetters !== 0) out.push(`${result.deadLetters} records dead-lettered`);
   return out;
 }
@@ -429,7 +449,7 @@ export function problems(result: ChaosResult): string[] {
 /** The summary table, one row per scenario. */
 export function summaryTable(results: ChaosResult[]): string {
   const rows = [
-    ['scenario', 'faults', 'events', 'missing', 'duplicated', 'extra', 'dead letters', 'recovery s', 'unplanned exits', 'run s'],
+    ['scenario', 'faults', 'events', 'missing', 'duplicated', 'extra', 'topic missing/dup/extra', 'dead letters', 'recovery s', 'unplanned exits', 'run s'],
     ...results.map((r) => [
       r.scenario,
       String(r.faults.length),
@@ -437,6 +457,7 @@ export function summaryTable(results: ChaosResult[]): string {
       String(r.missing),
       String(r.duplicated),
       String(r.extra),
+      `${r.topic.missing}/${r.topic.duplicated}/${r.topic.extra}`,
       String(r.deadLetters),
       r.recoveryMs === null ? 'never' : (r.recoveryMs / 1000).toFixed(1),
       String(r.unplannedExits.length),

@@ -86,6 +86,8 @@ test('in process with NDJSON output, the files hold exactly the events of the si
     assert.match(out, /Joined by: +in-process queues/);
     assert.match(out, /Writing to: +NDJSON files in /);
     assert.match(out, /Progress: collected \d+ events/);
+    // Running sessions were fetched again, but only their new events went on: nothing met the output twice.
+    assert.doesNotMatch(out, /already there/);
     assert.ok(existsSync(join(dataDir, 'cursor-east.json')) && existsSync(join(dataDir, 'cursor-west.json')), 'the cursors were not saved');
   } finally {
     if (run.child.exitCode === null) run.child.kill('SIGKILL');
