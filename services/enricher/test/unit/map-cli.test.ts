@@ -57,10 +57,68 @@ describe('pra-pipeline map', () => {
     assert.match(xml.stderr, /line 3, column \d+.*PIPE_XML_MALFORMED/);
     const empty = cli(['-'], '<session lsid="e"/>');
     assert.equal(empty.code, 1);
-    assert.match(empty.stderr, /PIPE_SESSION_EMPTY/);
+    assert.match(empty.stderr, /session 1 \(lsid "e"\).*PIPE_SESSION_EMPTY/);
+    assert.equal(empty.stdout, '');
     const missing = cli([testdata('no-such-file.xml')]);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /cannot read/);
+  });
+
+  it('maps the other sessions of a report when one has no events, reports it and exits 1 (issue 13)', () => {
+    const session = (lsid: string, events: number) => `<session lsid="${lsid}"><lseq>1</lseq><session_details>${
+      Array.from({ length: events }, (_, i) => `<event timestamp="${1712235600 + i}" event_type="Session Start"/>`).join('')}</session_details></session>`;
+    const fetched = ['--fetched-at', '2024-04-05T00:00:00Z'];
+    const report = `<session_list>${session('a', 1)}${session('empty', 0)}${session('c', 2)}</session_list>`;
+    const { code, stdout, stderr } = cli(['-', ...fetched], report);
+    assert.equal(code, 1);
+    assert.match(stderr, /^pra-pipeline map: stdin: session 2 \(lsid "empty"\): Session empty has no events \[PIPE_SESSION_EMPTY\]$/m);
+    assert.equal(stderr.trim().split('\n').length, 1);
+    // The same documents as for a report of the two valid sessions alone.
+    const valid = cli(['-', ...fetched], `<session_list>${session('a', 1)}${session('c', 2)}</session_list>`);
+    assert.equal(valid.code, 0, valid.stderr);
+    assert.equal(stdout, valid.stdout);
+    assert.equal(stdout.trimEnd().split('\n').length, 3);
+  });
+
+  it('maps only the events at positions N and later with --published-before N, documents unchanged', () => {
+    const events = ['Session Start', 'File Upload', 'Session End'].map((t, i) => `<event timestamp="${1712235600 + i}" event_type="${t}"/>`).join('');
+    const xml = `<session lsid="p"><lseq>1</lseq><session_details>${events}</session_details></session>`;
+    const fetched = ['--fetched-at', '2024-04-05T00:00:00Z'];
+    const all = cli(['-', ...fetched], xml);
+    assert.equal(all.code, 0, all.stderr);
+    const lines = all.stdout.trimEnd().split('\n');
+    assert.equal(lines.length, 3);
+    const fromTwo = cli(['-', ...fetched, '--published-before', '2'], xml);
+    assert.equal(fromTwo.code, 0, fromTwo.stderr);
+    assert.deepEqual(fromTwo.stdout.trimEnd().split('\n'), lines.slice(2));
+    assert.equal((JSON.parse(lines[2] ?? '{}') as { event: { action: string } }).event.action, 'session-end');
+    const zero = cli(['-', ...fetched, '--published-before=0'], xml);
+    assert.equal(zero.stdout, all.stdout);
+    const beyond = cli(['-', ...fetched, '--published-before', '3'], xml);
+    assert.deepEqual([beyond.code, beyond.stdout], [0, '']);
+    // Records too: the same record twice is one session's positions 0 and 1.
+    const record = readFileSync(testdata('elastic-conformance/pipeline-input.ndjson'), 'utf8').trim();
+    const twice = `${record}\n${record}\n`;
+    const both = cli(['--records', '-', ...fetched], twice).stdout.trimEnd().split('\n');
+    assert.equal(both.length, 2);
+    assert.notEqual(both[0], both[1]); // other position, other event.id
+    const second = cli(['--records', '-', ...fetched, '--published-before', '1'], twice);
+    assert.equal(second.code, 0, second.stderr);
+    assert.deepEqual(second.stdout.trimEnd().split('\n'), [both[1]]);
+  });
+
+  it('refuses a --published-before that is not a non-negative integer, exit 2', async () => {
+    const errors: string[] = [];
+    const { error } = console;
+    console.error = (...a: unknown[]) => errors.push(a.join(' '));
+    try {
+      for (const bad of ['-1', 'x', '1.5', '', '1e3']) {
+        assert.equal(await main(['map', `--published-before=${bad}`, 'a']), 2, bad);
+        assert.match(errors.at(-1) ?? '', new RegExp(`^--published-before: "${bad.replace('.', '\\.')}" is not a non-negative integer`), bad);
+      }
+    } finally {
+      console.error = error;
+    }
   });
 
   it('exits 2 on bad usage and prints help', async () => {
@@ -83,5 +141,7 @@ describe('pra-pipeline map', () => {
     assert.match(errors[1] ?? '', /exactly one FILE/);
     assert.match(errors[3] ?? '', /--fetched-at/);
     assert.match(logs[0] ?? '', /Usage: pra-pipeline map/);
+    assert.match(logs[0] ?? '', /--published-before N +map only the events at positions N and later/);
+    assert.match(logs[0] ?? '', /pra\.events\.published-before/);
   });
 });

@@ -6,14 +6,15 @@ import { recordsToDocuments } from '../../src/stage-b.js';
 
 const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const text = fc.string({ maxLength: 12 }).map(escape);
-const eventTypes = ['Session Start', 'Session End', 'File Upload', 'Chat Message', 'Registry Key Added', 'Some New Type'];
+// With the edge cases of issue 13: padded, empty, no-break space.
+const eventTypes = ['Session Start', 'Session End', 'File Upload', 'Chat Message', 'Registry Key Added', 'Some New Type', ' Session  Start\t', '', 'Session\u00a0End'];
 
 const event = fc.record({
-  timestamp: fc.oneof(fc.integer({ min: 0, max: 2_000_000_000 }).map(String), fc.constant('2024-01-01T00:00:00Z'), text),
+  timestamp: fc.oneof(fc.integer({ min: 0, max: 2_000_000_000 }).map(String), fc.constantFrom('2024-01-01T00:00:00Z', '2024-01-01 00:00:00', '1712235600.5'), text),
   type: fc.constantFrom(...eventTypes),
   performer: fc.option(fc.record({ gs: fc.constantFrom('C1', 'R1', 'X'), type: fc.constantFrom('customer', 'representative', 'system') })),
-  body: fc.option(text),
-  filesize: fc.option(fc.oneof(fc.nat().map(String), text)),
+  body: fc.option(fc.oneof(text, text.map((t) => `<![CDATA[ ${t.replace(/]]>/g, '')} ]]>`))),
+  filesize: fc.option(fc.oneof(fc.nat().map(String), fc.constantFrom('', '9007199254740993', '9223372036854775808'), text)),
   ip: fc.option(fc.constantFrom('81.2.69.142:61606', '[2001:db8::1]:56722', 'Unknown', '1.2.3.4', 'garbage')),
 });
 
