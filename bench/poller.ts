@@ -93,7 +93,7 @@ async function pollerRun(ctx: BenchContext, size: string, measureCeiling: boolea
       logDir: ctx.logDir,
       env: {
         KAFKA_BROKERS: stack.kafkaBrokers.join(','),
-        PRA_SITES: JSON.stringify([{ name: 'bench', url: simUrl, client_id: 'bench', client_secret: 'bench-secret', namespace: 'bench' }]),
+        PRA_SITES: JSON.stringify([{ name: 'bench', url: simUrl, client_id: 'bench', client_secret: 'bench-secret', namespace: 'bench', allow_insecure_http: true }]),
         POLLER_RAW_TOPIC: `${run}.raw`,
         POLLER_STATE_TOPIC: `${run}.state`,
         POLLER_TRANSACTIONAL_ID_PREFIX: run,

@@ -49,6 +49,8 @@ async function embeddedSimulator(start: { simulatorSeed: number; simulatorHistor
     PRA_URL: simulator.siteUrl(SIMULATOR_SITE),
     PRA_CLIENT_ID: 'demo',
     PRA_CLIENT_SECRET: clientSecret,
+    // The embedded simulator speaks plain HTTP on 127.0.0.1, inside this process's own host.
+    PRA_ALLOW_INSECURE_HTTP: 'true',
     PRA_INITIAL_INTERVAL: `${Math.round(start.simulatorHistory / 1000)}s`,
     PRA_INTERVAL: `${Math.round(start.simulatorPollInterval / 1000)}s`,
     // The poller insists that a request times out before the next poll is due.

@@ -31,6 +31,7 @@ test('check: every dependency answers -> exit 0, one line per dependency, no sec
   try {
     const { code, out } = await cli(['check'], {
       PRA_URL: sim.siteUrl('east'),
+      PRA_ALLOW_INSECURE_HTTP: 'true',
       PRA_SITE_NAME: 'east',
       PRA_CLIENT_ID: 'east-id',
       PRA_CLIENT_SECRET: 'east-secret-value',
@@ -54,6 +55,7 @@ test('check: wrong credentials and a closed port -> FAIL with the reason, exit 1
   try {
     const failing = await cli(['check'], {
       PRA_URL: sim.siteUrl('east'),
+      PRA_ALLOW_INSECURE_HTTP: 'true',
       PRA_SITE_NAME: 'east',
       PRA_CLIENT_ID: 'east-id',
       PRA_CLIENT_SECRET: 'not-the-secret',

@@ -34,7 +34,7 @@ before(async () => {
     // Long sessions with many events: most are seen running over many polls.
     profile: { sessionsPerMinute: 0.5, eventsPerSession: 30, runningShare: 0.6, sessionMinutes: 12 },
   });
-  env.PRA_SITES = JSON.stringify(simulator.sites.map((s) => ({ name: s.pollerSite, url: s.url, client_id: s.clientId, client_secret: s.clientSecret })));
+  env.PRA_SITES = JSON.stringify(simulator.sites.map((s) => ({ name: s.pollerSite, url: s.url, client_id: s.clientId, client_secret: s.clientSecret, allow_insecure_http: true })));
   const metrics = new Metrics({ defaultMetrics: false });
   enricher = await buildEnricherApp(loadEnricherConfig({ env }).config, { logger, metrics });
   poller = new PollerApp({ config: loadPollerConfig({ env }), logger, metrics, now: () => simulator.clock.now() + ahead });

@@ -27,7 +27,8 @@ export async function settlingSimulator(options: { seed: number; faults?: FaultR
 /** PRA_SITES for the simulator's sites, with the given namespace. */
 export function sitesJson(simulator: Simulator, namespace: string): string {
   return JSON.stringify(
-    simulator.sites.map((s) => ({ name: s.pollerSite, url: s.url, client_id: s.clientId, client_secret: s.clientSecret, namespace })),
+    // The simulator speaks plain HTTP on 127.0.0.1, which a site must allow explicitly.
+    simulator.sites.map((s) => ({ name: s.pollerSite, url: s.url, client_id: s.clientId, client_secret: s.clientSecret, namespace, allow_insecure_http: true })),
   );
 }
 

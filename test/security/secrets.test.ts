@@ -86,7 +86,7 @@ after(async () => {
 test('PRA: rejected client credentials (HTTP 401) leave the secret out of errors, logs and metrics', async () => {
   const { logger, text } = captured([SECRETS.praClientSecret]);
   const metrics = new Metrics({ defaultMetrics: false });
-  const { sites } = loadPollerConfig({ env: { KAFKA_BROKERS: '127.0.0.1:9', PRA_URL: sim.siteUrl(), PRA_CLIENT_ID: 'fuzz-client', PRA_CLIENT_SECRET: SECRETS.praClientSecret } });
+  const { sites } = loadPollerConfig({ env: { KAFKA_BROKERS: '127.0.0.1:9', PRA_URL: sim.siteUrl(), PRA_ALLOW_INSECURE_HTTP: 'true', PRA_CLIENT_ID: 'fuzz-client', PRA_CLIENT_SECRET: SECRETS.praClientSecret } });
   const pra = new PraClient(sites[0]!, { metrics: createPollerMetrics(metrics), logger });
   try {
     let thrown: unknown;
@@ -202,6 +202,7 @@ test('service processes: the poller with rejected credentials, the sink with Ela
   const poller = await runService('poller', {
     KAFKA_BROKERS: env.kafkaBrokers.join(','),
     PRA_URL: sim.siteUrl(),
+    PRA_ALLOW_INSECURE_HTTP: 'true',
     PRA_CLIENT_ID: 'fuzz-client',
     PRA_CLIENT_SECRET: SECRETS.praClientSecret,
     PRA_INITIAL_INTERVAL: '10m',

@@ -61,6 +61,8 @@ export class PollerApp {
       partitions: env.kafkaTopicPartitions,
       replicationFactor: env.kafkaReplicationFactor,
       rawTopicMaxMessageBytes: env.pollerRawTopicMaxMessageBytes,
+      dlqMaxMessageBytes: env.kafkaDlqMaxMessageBytes,
+      signingKey: env.pipelineSigningKey,
       onTransaction: (site, outcome) => metrics.transactions.inc({ site, outcome }),
     });
   }
@@ -91,6 +93,7 @@ export class PollerApp {
             options: {
               batchMaxBytes: env.pollerBatchMaxBytes,
               maxSessionBytes: env.pollerMaxSessionBytes,
+              maxXmlDepth: env.pollerMaxXmlDepth,
               seenClosedMax: env.pollerSeenClosedMax,
               retry: { attempts: env.pollerRetryAttempts, baseMs: env.pollerRetryBase, maxMs: env.pollerRetryMax },
             },
@@ -138,7 +141,10 @@ export class PollerApp {
     return ![...this.#state.values()].includes('fenced');
   }
 
-  /** Per site: reachable with accepted credentials, and its publisher can write. */
+  /**
+   * Per site: its publisher can write, the last report arrived whole with accepted credentials, and
+   * its cycles are not stuck on a request that keeps failing (the reason says which, since when).
+   */
   readiness(): Record<string, ReadinessCheck> {
     const checks: Record<string, ReadinessCheck> = {};
     for (const site of this.config.sites) {
@@ -147,6 +153,8 @@ export class PollerApp {
         if (!publisher.ok) return { ok: false, detail: publisher.detail };
         const client = this.#clients.get(site.name);
         if (!client) return { ok: false, detail: 'starting' };
+        const stuck = this.#pollers.get(site.name)?.stuck;
+        if (stuck) return { ok: false, detail: `stuck for ${stuck.cycles} cycle(s) since ${new Date(stuck.since).toISOString()}: ${stuck.reason}` };
         return { ok: client.health.ok, detail: client.health.detail };
       };
     }

@@ -4,13 +4,14 @@
  * PRA_CLIENT_SECRET. The other PRA_* variables are each site's defaults; a
  * site object may override any of them (snake_case keys, see sites.ts).
  */
-import { checkKafkaVars, kafkaVars, loadConfig, opsVars, v, type ConfigOf, type LoadOptions } from '@pra-pipeline/shared';
+import { checkKafkaVars, checkSigningKey, kafkaVars, loadConfig, opsVars, signingVars, v, type ConfigOf, type LoadOptions } from '@pra-pipeline/shared';
 import { siteDefaultVars } from './site-options.js';
 import { resolveSites, type SiteConfig } from './sites.js';
 
 export const pollerVars = {
   ...opsVars,
   ...kafkaVars,
+  ...signingVars,
   praSites: v.json({ optional: true, doc: 'Sites as a JSON array of objects (name, url, client_id, client_secret or client_secret_file, options); or PRA_SITES_FILE.' }, (value) => value),
   praSiteName: v.string({ optional: true, doc: 'Single-site mode: the site\'s name (default: its host name).' }),
   praUrl: v.string({ optional: true, doc: 'Single-site mode: the site, host name with or without https://.' }),
@@ -23,6 +24,7 @@ export const pollerVars = {
   pollerTransactionTimeout: v.duration({ default: 300_000, min: 1000, doc: 'Kafka transaction timeout (one window is one transaction).' }),
   pollerBatchMaxBytes: v.integer({ default: 1024 * 1024, min: 1024, doc: 'Records are sent to Kafka in batches of at most this many bytes.' }),
   pollerMaxSessionBytes: v.integer({ default: 15 * 1024 * 1024, min: 1024, doc: 'A larger session goes to the dead letter topic (its head, with the reason), not to the raw topic.' }),
+  pollerMaxXmlDepth: v.integer({ default: 64, min: 4, max: 10_000, doc: 'Deepest element nesting accepted in a report (PRA nests about six deep); a deeper one fails the request with PIPE_XML_LIMIT and is retried, the cursor in place, so memory stays bounded.' }),
   pollerRawTopicMaxMessageBytes: v.integer({ default: 16 * 1024 * 1024, min: 1024, doc: 'max.message.bytes of the raw topic when the poller creates it.' }),
   pollerCompression: v.enum(['gzip', 'none'] as const, { default: 'gzip', doc: 'Compression of produced batches.' }),
   pollerRetryAttempts: v.integer({ default: 5, min: 1, doc: 'Attempts per request in one cycle before the window waits for the next cycle.' }),
@@ -47,7 +49,7 @@ export function loadPollerConfig(options: LoadOptions = {}): PollerConfig {
     const resolved = resolveSites(config, options.readFile);
     sites = resolved.sites;
     siteSecrets.push(...resolved.secrets);
-    return [...checkKafkaVars(config), ...resolved.problems];
+    return [...checkKafkaVars(config), ...checkSigningKey(config.pipelineSigningKey), ...resolved.problems];
   });
   return Object.freeze({ env: loaded.config, sites: Object.freeze(sites), secrets: Object.freeze([...loaded.secrets, ...siteSecrets]) });
 }

@@ -10,7 +10,9 @@
  * `<session_summary>` (the listing; only its lsid), and `<error>` (its text).
  * A root `<error>` is reported as an error item too. Anything that is not
  * well-formed (mismatched or unclosed tags, a truncated body) throws
- * PIPE_XML_MALFORMED.
+ * PIPE_XML_MALFORMED. Elements nested deeper than `maxDepth` throw
+ * PIPE_XML_LIMIT at once, so the open-element stack, like everything else
+ * kept, is bounded whatever the body holds.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { PipelineError } from '@pra-pipeline/shared';
@@ -55,7 +57,12 @@ export interface SplitterOptions {
   maxTagBytes?: number;
   /** Bytes of an oversize session kept for its dead letter. */
   headBytes?: number;
+  /** Deepest element nesting accepted, the root being depth 1 (default DEFAULT_MAX_DEPTH). */
+  maxDepth?: number;
 }
+
+/** PRA reports nest about six deep; this leaves room for any real one. */
+export const DEFAULT_MAX_DEPTH = 64;
 
 const LT = 0x3c;
 const GT = 0x3e;
@@ -74,6 +81,7 @@ export class SessionSplitter {
   readonly #maxSession: number;
   readonly #maxTag: number;
   readonly #headBytes: number;
+  readonly #maxDepth: number;
 
   #state: State = 'text';
   /** The tag being read, from its '<'. */
@@ -115,6 +123,7 @@ export class SessionSplitter {
     this.#maxSession = options.maxSessionBytes;
     this.#maxTag = options.maxTagBytes ?? 1024 * 1024;
     this.#headBytes = options.headBytes ?? 64 * 1024;
+    this.#maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
   }
 
   /** Feeds the next chunk; returns the items it completed. */
@@ -315,6 +324,11 @@ export class SessionSplitter {
 
     if (this.#ended) throw new PipelineError('PIPE_XML_MALFORMED', 'A second root element.', { context: { position: this.#position } });
     const depth = this.#stack.length;
+    if (depth >= this.#maxDepth) {
+      throw new PipelineError('PIPE_XML_LIMIT', `The response nests elements deeper than ${this.#maxDepth} (<${qname}> inside <${this.#stack.at(-1) ?? ''}>); POLLER_MAX_XML_DEPTH sets the limit.`, {
+        context: { position: this.#position, maxDepth: this.#maxDepth },
+      });
+    }
     if (!selfClosing) this.#stack.push(qname);
     if (depth === 0) {
       this.#rootSeen = true;

@@ -8,6 +8,8 @@ export const siteDefaultVars = {
   praInitialInterval: v.duration({ default: 86_400_000, min: 1000, doc: 'How far back a site with no cursor starts.' }),
   praInterval: v.duration({ default: 300_000, min: 1000, doc: 'Time between polls of a site.' }),
   praHttpTimeout: v.duration({ default: 30_000, min: 100, doc: 'HTTP timeout: for the response headers, and between two chunks of the body. Must be shorter than the interval.' }),
+  praRequestDeadline: v.duration({ default: 600_000, min: 1000, doc: 'Overall deadline of one request, from sending it to the end of its body, beside the HTTP timeout (which applies between chunks): a site that trickles a body ends with a timeout error and a retry. Must be longer than the HTTP timeout.' }),
+  praAllowInsecureHttp: v.boolean({ default: false, doc: 'Allow an http:// site URL. Off, an http:// URL is refused at start, since the client credentials and tokens would travel in clear; on, it is logged as a warning.' }),
   praProxyUrl: v.url({ optional: true, doc: 'HTTP(S) proxy for the site.' }),
   praTlsCaFile: v.string({ optional: true, doc: 'PEM CA bundle for the site (default: system CAs).' }),
   praTlsCertFile: v.string({ optional: true, doc: 'PEM client certificate for the site.' }),

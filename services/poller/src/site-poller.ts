@@ -42,6 +42,8 @@ export interface ReportSource {
 export interface SitePollerOptions {
   batchMaxBytes: number;
   maxSessionBytes: number;
+  /** Deepest element nesting accepted in a report (default: the splitter's). */
+  maxXmlDepth?: number;
   seenClosedMax: number;
   retry: RetryPolicyOptions;
 }
@@ -66,6 +68,14 @@ interface FetchResult {
 
 type QueryLabel = 'start_time' | 'lsids' | 'listing';
 
+/** A site whose cycles keep ending with a unit given up: not ready, and why. */
+export interface Stuck {
+  /** ms since the epoch: the end of the first such cycle. */
+  since: number;
+  cycles: number;
+  reason: string;
+}
+
 /**
  * What makes a fetched session worth publishing again: new events, or its end.
  * Events are only ever appended, and documents already indexed are never
@@ -85,6 +95,8 @@ export class SitePoller {
   readonly #now: () => number;
   readonly #log: Logger;
   #lastCycleOk = false;
+  #lastFailure: { request: string; err: unknown } | undefined;
+  #stuck: Stuck | undefined;
 
   constructor(deps: SitePollerDeps, cursor: Cursor | undefined) {
     this.#d = deps;
@@ -93,6 +105,8 @@ export class SitePoller {
     this.#log = deps.logger.child({ site: deps.site.name });
     this.#cursor = cursor ?? newCursor(deps.site.name, initialCursor(this.#now(), deps.site.initialIntervalMs));
     this.#updateGauges();
+    // Lag is now minus the last committed cursor at each scrape, so time without progress shows as growing lag.
+    deps.metrics.gaugeRefreshers.add(() => this.#updateGauges());
   }
 
   get cursor(): Cursor {
@@ -101,6 +115,11 @@ export class SitePoller {
 
   get lastCycleOk(): boolean {
     return this.#lastCycleOk;
+  }
+
+  /** Set while consecutive cycles end with a request given up (the cursor stays); undefined once one completes. */
+  get stuck(): Stuck | undefined {
+    return this.#stuck;
   }
 
   /** Polls until the signal aborts; throws only when the site cannot go on (fenced). */
@@ -130,8 +149,23 @@ export class SitePoller {
       throw err;
     }
     this.#lastCycleOk = ok;
+    this.#noteStuck(ok);
     this.#d.metrics.cycles.inc({ site: this.site.name, outcome: ok ? 'ok' : 'partial' });
     return ok;
+  }
+
+  #noteStuck(ok: boolean): void {
+    if (ok) {
+      if (this.#stuck) this.#log.info({ cycles: this.#stuck.cycles }, 'The site makes progress again.');
+      this.#stuck = undefined;
+      return;
+    }
+    const failure = this.#lastFailure;
+    const err = failure?.err;
+    const message = err instanceof Error ? err.message : String(err ?? 'unknown');
+    const cursor = new Date(this.#cursor.start * 1000).toISOString();
+    const reason = `${failure?.request ?? 'a'} request keeps failing (start_time cursor ${cursor}): ${message.slice(0, 300)}`;
+    this.#stuck = { since: this.#stuck?.since ?? this.#now(), cycles: (this.#stuck?.cycles ?? 0) + 1, reason };
   }
 
   async #newSessions(seen: Set<string>, signal?: AbortSignal): Promise<boolean> {
@@ -254,6 +288,7 @@ export class SitePoller {
         this.#d.metrics.errors.inc({ error_type: pe?.errorType ?? 'internal', stage: pe?.stage ?? 'processing', code: pe?.code ?? 'PIPE_INTERNAL' });
         const decision = retryDecision(err, n, this.#d.options.retry);
         if (!decision.retry) {
+          this.#lastFailure = { request: what, err };
           this.#log.warn({ err, attempt: n, request: what }, 'Request failed; trying again next cycle, the cursor stays.');
           return undefined;
         }
@@ -275,7 +310,10 @@ export class SitePoller {
       const unit = listing ? undefined : await this.#d.publisher.begin(this.site.name);
       try {
         const draft = new CursorDraft(this.#cursor);
-        const splitter = new SessionSplitter({ maxSessionBytes: this.#d.options.maxSessionBytes });
+        const splitter = new SessionSplitter({
+          maxSessionBytes: this.#d.options.maxSessionBytes,
+          ...(this.#d.options.maxXmlDepth ? { maxDepth: this.#d.options.maxXmlDepth } : {}),
+        });
         const fetchedAt = new Date(this.#now());
         const headers = this.#headers(window, label, fetchedAt);
         const out: FetchResult = { sessions: 0, published: 0, lsids: [], noData: false };

@@ -21,6 +21,9 @@ export interface SiteConfig {
   readonly initialIntervalMs: number;
   readonly intervalMs: number;
   readonly httpTimeoutMs: number;
+  readonly requestDeadlineMs: number;
+  /** An http:// URL was explicitly allowed (PRA_ALLOW_INSECURE_HTTP). */
+  readonly allowInsecureHttp: boolean;
   readonly proxyUrl: string | undefined;
   readonly tlsCaFile: string | undefined;
   readonly tlsCertFile: string | undefined;
@@ -108,6 +111,8 @@ function build(name: string, url: { url: string; host: string }, clientId: strin
     initialIntervalMs: o.praInitialInterval as number,
     intervalMs: o.praInterval as number,
     httpTimeoutMs: o.praHttpTimeout as number,
+    requestDeadlineMs: o.praRequestDeadline as number,
+    allowInsecureHttp: o.praAllowInsecureHttp as boolean,
     proxyUrl: o.praProxyUrl as string | undefined,
     tlsCaFile: o.praTlsCaFile as string | undefined,
     tlsCertFile: o.praTlsCertFile as string | undefined,
@@ -132,6 +137,14 @@ function checkSite(site: SiteConfig, name: (key: OptionKey) => string, where: st
   const problems: string[] = [];
   if (site.httpTimeoutMs >= site.intervalMs) {
     problems.push(`${where}${name('praHttpTimeout')} ${formatDuration(site.httpTimeoutMs)} must be shorter than ${name('praInterval')} (${formatDuration(site.intervalMs)})`);
+  }
+  if (site.requestDeadlineMs <= site.httpTimeoutMs) {
+    problems.push(`${where}${name('praRequestDeadline')} ${formatDuration(site.requestDeadlineMs)} must be longer than ${name('praHttpTimeout')} (${formatDuration(site.httpTimeoutMs)})`);
+  }
+  if (site.url.startsWith('http://') && !site.allowInsecureHttp) {
+    problems.push(
+      `${where || 'PRA_URL: '}the http:// URL ${site.url} is refused, since the client credentials would travel in clear: use https://, or set ${name('praAllowInsecureHttp')} to true for a test appliance`,
+    );
   }
   if ((site.tlsCertFile === undefined) !== (site.tlsKeyFile === undefined)) {
     problems.push(`${where}${name('praTlsCertFile')} and ${name('praTlsKeyFile')} go together; set both or neither`);

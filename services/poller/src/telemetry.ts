@@ -5,7 +5,13 @@ export type Endpoint = 'token' | 'access_session' | 'access_session_listing';
 export type RequestOutcome = 'ok' | 'unauthorized' | 'throttled' | 'http_4xx' | 'http_5xx' | 'network' | 'timeout' | 'too_large' | 'aborted';
 
 export function createPollerMetrics(metrics: Metrics) {
+  /** Called at each scrape, before the lag gauges are read: each site poller sets them from its committed cursor. */
+  const gaugeRefreshers = new Set<() => void>();
+  const refresh = () => {
+    for (const fn of gaugeRefreshers) fn();
+  };
   return {
+    gaugeRefreshers,
     requests: metrics.counter('pra_poller_requests_total', 'Requests to PRA sites by endpoint and outcome.', ['site', 'endpoint', 'outcome']),
     requestDuration: metrics.histogram('pra_poller_request_duration_seconds', 'Time to the end of each PRA response.', ['site', 'endpoint'], DURATION_BUCKETS),
     receivedBytes: metrics.counter('pra_poller_received_bytes_total', 'Response bytes received from PRA sites.', ['site', 'endpoint']),
@@ -20,9 +26,9 @@ export function createPollerMetrics(metrics: Metrics) {
     deadLetters: metrics.counter('pra_poller_dead_letters_total', 'Sessions sent to the dead letter topic, by error code.', ['site', 'code']),
     transactions: metrics.counter('pra_poller_transactions_total', 'Kafka transactions, by outcome (committed, aborted).', ['site', 'outcome']),
     errors: metrics.counter('pra_errors_total', 'Errors by type and stage.', ['error_type', 'stage', 'code']),
-    windowLag: metrics.gauge('pra_poller_window_lag_seconds', 'Now minus the start_time cursor.', ['site']),
-    backfillRemaining: metrics.gauge('pra_poller_backfill_remaining_seconds', 'Seconds from the start_time cursor to the newest window end it may reach; 0 when caught up.', ['site']),
-    closedLag: metrics.gauge('pra_poller_closed_lag_seconds', 'Now minus the closed-session listing cursor.', ['site']),
+    windowLag: metrics.gauge('pra_poller_window_lag_seconds', 'Now minus the start_time cursor (the last committed unit), at each scrape.', ['site'], refresh),
+    backfillRemaining: metrics.gauge('pra_poller_backfill_remaining_seconds', 'Seconds from the start_time cursor to the newest window end it may reach; 0 when caught up.', ['site'], refresh),
+    closedLag: metrics.gauge('pra_poller_closed_lag_seconds', 'Now minus the closed-session listing cursor, at each scrape.', ['site'], refresh),
     openSessions: metrics.gauge('pra_poller_open_sessions', 'Running sessions tracked and re-fetched each cycle.', ['site']),
     openDropped: metrics.counter('pra_poller_open_sessions_dropped_total', 'Running sessions no longer re-fetched because they reached the maximum age.', ['site']),
     cycles: metrics.counter('pra_poller_cycles_total', 'Poll cycles, by outcome (ok, partial).', ['site', 'outcome']),

@@ -9,7 +9,7 @@
  *   POST   /_sim/clock/set              {"time":"ISO 8601"} (forward only)
  *   GET    /_sim/ground-truth           NDJSON of visible events (?site=, ?format=json for an array)
  *   GET    /_sim/event-ids              NDJSON of the expected event ids (?site=)
- *   GET    /_sim/faults                 active rules
+ *   GET    /_sim/faults                 active rules (?all=1: every rule since the start, with sentBytes)
  *   POST   /_sim/faults                 add a rule, an array of rules, or {"rules":[...]}
  *   DELETE /_sim/faults                 remove every rule (or ?id=N for one)
  *   GET    /_sim/settings               language, namespace, timestampFormat, runningEndTime, tokenTtlSeconds
@@ -110,7 +110,7 @@ export async function handleAdmin(state: SimState, baseUrl: string, req: Incomin
         return;
       }
       case 'GET /_sim/faults':
-        return sendJson(res, 200, state.faults.list());
+        return sendJson(res, 200, url.searchParams.get('all') === '1' ? state.faults.history() : state.faults.list());
       case 'POST /_sim/faults': {
         const body = await jsonBody(req);
         const rules = Array.isArray(body) ? body : Array.isArray(body.rules) ? body.rules : body;

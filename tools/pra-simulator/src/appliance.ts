@@ -5,6 +5,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FaultRule } from './faults.js';
+import { isHostile, sendHostile } from './hostile.js';
 import { BodyTooLarge, isForm, parseBasic, parseBearer, readBody, sendJson, sendText } from './http-util.js';
 import { message } from './messages.js';
 import { parseQuery } from './query.js';
@@ -92,8 +93,9 @@ export async function handleToken(state: SimState, site: SiteRuntime, req: Incom
   }
   const ttl = state.settings.tokenTtlSeconds;
   const lifetime = fault?.kind === 'token-expiry' ? (fault.lifetimeSeconds ?? 0) : ttl;
-  const token = state.tokens.issue(site.name, site.clientId, lifetime * 1000);
-  const text = JSON.stringify({ access_token: token, token_type: 'Bearer', expires_in: ttl });
+  const issue = () => JSON.stringify({ access_token: state.tokens.issue(site.name, site.clientId, lifetime * 1000), token_type: 'Bearer', expires_in: ttl });
+  if (isHostile(fault)) return sendHostile(fault, 'token', res, state.faults, tracker, issue);
+  const text = issue();
   const cut = cutOf(fault);
   res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
   await streamBody(res, [text], cut);
@@ -129,8 +131,10 @@ export async function handleReporting(state: SimState, site: SiteRuntime, req: I
     sendText(res, 401, XML, errorDocument(message('unauthorized', language), options), { 'www-authenticate': 'Bearer error="invalid_token"' });
     return;
   }
+  if (isHostile(fault) && fault.kind !== 'trickle') return sendHostile(fault, 'reporting', res, state.faults, tracker, () => '');
   const cut = cutOf(fault);
   const reply = async (pieces: Iterable<string>) => {
+    if (fault?.kind === 'trickle') return sendHostile(fault, 'reporting', res, state.faults, tracker, () => [...pieces].join(''));
     res.writeHead(200, { 'content-type': XML });
     await streamBody(res, pieces, cut);
   };

@@ -4,6 +4,14 @@
  * requests, then apply at most `times` times). Rules are checked in order; the
  * first that fires applies. Random rates draw from the run's seed, so a given
  * sequence of requests meets the same faults on every run.
+ *
+ * Hostile kinds stand for a broken or malicious appliance (or a proxy in front
+ * of one): `deep-nesting` (a session nested `depth` elements deep), `huge-body`
+ * (`bytes` of body behind a status, 200 on the token endpoint), `trickle` (one
+ * byte every `delayMs`). Bodies are generated as they are sent, so their size
+ * costs the simulator nothing; each rule counts the bytes it sent (`sentBytes`,
+ * kept after the rule retires, see `history()`), so a test can tell how far a
+ * client read.
  */
 import { Prng } from './prng.js';
 
@@ -16,6 +24,9 @@ export const FAULT_KINDS = [
   'malformed',
   'error-element',
   'token-expiry',
+  'deep-nesting',
+  'huge-body',
+  'trickle',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -33,8 +44,12 @@ export interface FaultRule {
   status?: number;
   /** status: a Retry-After header value (seconds, or an HTTP date). */
   retryAfter?: number | string;
-  /** slow: milliseconds to wait before answering (default 2000). */
+  /** slow: milliseconds to wait before answering (default 2000); trickle: between two bytes (default 10000). */
   delayMs?: number;
+  /** deep-nesting: elements nested inside the session (default 150 million). */
+  depth?: number;
+  /** huge-body: body bytes (default 3 GiB). */
+  bytes?: number;
   /** reset, truncate, malformed: body bytes sent before the fault (default 1024). */
   afterBytes?: number;
   /** token-expiry: real token lifetime in seconds (the response still says the configured expires_in). */
@@ -55,6 +70,8 @@ export interface ActiveRule extends FaultRule {
   seen: number;
   /** Times applied. */
   applied: number;
+  /** Body bytes sent by this rule's faults, counted as they are written. */
+  sentBytes: number;
 }
 
 export interface FaultContext {
@@ -80,6 +97,8 @@ export function validateRule(input: unknown): FaultRule {
     ['rate', 0, 1],
     ['skip', 0, Number.MAX_SAFE_INTEGER],
     ['times', 1, Number.MAX_SAFE_INTEGER],
+    ['depth', 1, Number.MAX_SAFE_INTEGER],
+    ['bytes', 0, Number.MAX_SAFE_INTEGER],
   ];
   for (const [key, min, max] of numbers) {
     const value = rule[key];
@@ -97,6 +116,7 @@ export function validateRule(input: unknown): FaultRule {
 
 export class FaultInjector {
   private rules: ActiveRule[] = [];
+  private readonly everyRule: ActiveRule[] = [];
   private nextId = 1;
   private readonly prng: Prng;
 
@@ -108,9 +128,10 @@ export class FaultInjector {
   /** Adds rules (validated); returns them with their ids. */
   add(rules: FaultRule | readonly FaultRule[]): ActiveRule[] {
     const list = Array.isArray(rules) ? rules : [rules as FaultRule];
-    const added = list.map((r) => ({ ...validateRule(r), id: this.nextId++, seen: 0, applied: 0 }));
+    const added = list.map((r) => ({ ...validateRule(r), id: this.nextId++, seen: 0, applied: 0, sentBytes: 0 }));
     this.rules.push(...added);
-    return added;
+    this.everyRule.push(...added);
+    return added.map((r) => ({ ...r }));
   }
 
   remove(id: number): boolean {
@@ -127,8 +148,19 @@ export class FaultInjector {
     return this.rules.map((r) => ({ ...r }));
   }
 
+  /** Every rule added since the start, retired ones included, with their counts. */
+  history(): ActiveRule[] {
+    return this.everyRule.map((r) => ({ ...r }));
+  }
+
+  /** Counts body bytes a fault of rule `id` sent. */
+  countSent(id: number, bytes: number): void {
+    const rule = this.everyRule.find((r) => r.id === id);
+    if (rule) rule.sentBytes += bytes;
+  }
+
   /** The fault to apply to this request, if any. */
-  pick(ctx: FaultContext): FaultRule | undefined {
+  pick(ctx: FaultContext): ActiveRule | undefined {
     for (const rule of this.rules) {
       const endpoint = rule.endpoint ?? 'any';
       if (endpoint !== 'any' && endpoint !== ctx.endpoint) continue;

@@ -14,7 +14,8 @@ export interface Cut {
   mode: 'reset' | 'truncate' | 'malformed';
 }
 
-async function send(res: ServerResponse, chunk: string): Promise<boolean> {
+/** Writes one chunk, waiting for the socket to take it; false once the client is gone. */
+export async function send(res: ServerResponse, chunk: string | Buffer): Promise<boolean> {
   if (res.destroyed) return false;
   if (!res.write(chunk)) {
     await new Promise<void>((resolve) => {

@@ -87,3 +87,29 @@ test('sites come from PRA_SITES or PRA_URL, not both, and one of them is require
   assert.equal(both.length, 1);
   assert.match(both[0] ?? '', /^PRA_SITES: set either/);
 });
+
+test('an http:// site is refused unless PRA_ALLOW_INSECURE_HTTP allows it, per site or for all', () => {
+  const single = { PRA_URL: 'http://pra.example.com', PRA_CLIENT_ID: 'id', PRA_CLIENT_SECRET: 'secret-1' };
+  const refused = problems(single);
+  assert.equal(refused.length, 1, refused.join('\n'));
+  assert.match(refused[0]!, /^PRA_URL: the http:\/\/ URL http:\/\/pra\.example\.com is refused.*PRA_ALLOW_INSECURE_HTTP/);
+  assert.deepEqual(problems({ ...single, PRA_ALLOW_INSECURE_HTTP: 'true' }), []);
+  const sites = [
+    { name: 'lab', url: 'http://127.0.0.1:8443', client_id: 'a', client_secret: 'secret-a', allow_insecure_http: true },
+    { name: 'prod', url: 'http://pra.example.com', client_id: 'b', client_secret: 'secret-b' },
+  ];
+  const list = problems({ PRA_SITES: JSON.stringify(sites) });
+  assert.equal(list.length, 1, list.join('\n'));
+  assert.match(list[0]!, /^PRA_SITES: site "prod": the http:\/\/ URL .* allow_insecure_http/);
+  assert.deepEqual(problems({ PRA_URL: 'pra.example.com', PRA_CLIENT_ID: 'id', PRA_CLIENT_SECRET: 'secret-1' }), [], 'https is the default scheme');
+});
+
+test('each request has an overall deadline, longer than the HTTP timeout', () => {
+  const env = { PRA_URL: 'pra.example.com', PRA_CLIENT_ID: 'id', PRA_CLIENT_SECRET: 'secret-1' };
+  const { sites } = loadPollerConfig({ env: { ...kafka, ...env, PRA_REQUEST_DEADLINE: '2m' } });
+  assert.equal(sites[0]!.requestDeadlineMs, 120_000);
+  assert.equal(loadPollerConfig({ env: { ...kafka, ...env } }).sites[0]!.requestDeadlineMs, 600_000);
+  assert.deepEqual(problems({ ...env, PRA_REQUEST_DEADLINE: '20s', PRA_HTTP_TIMEOUT: '30s', PRA_INTERVAL: '5m' }), [
+    'PRA_REQUEST_DEADLINE: 20s must be longer than PRA_HTTP_TIMEOUT (30s)',
+  ]);
+});

@@ -111,3 +111,37 @@ test('keeps multi-byte characters split across chunks intact', () => {
   const [item] = split(Buffer.from(body), 1) as SessionItem[];
   assert.equal(item?.bytes?.toString(), '<session lsid="u"><body>Grüße — 你好</body></session>');
 });
+
+test('stops at the nesting limit with PIPE_XML_LIMIT, having kept only that many open elements', () => {
+  const s = new SessionSplitter({ maxSessionBytes: 1 << 20, maxDepth: 10 });
+  s.push(Buffer.from(`<session_list xmlns="${NS}"><session lsid="deep">`));
+  // Depth 2 so far; eight more fit, the ninth does not. Fed one element per chunk, as a trickle would.
+  for (let i = 0; i < 8; i++) s.push(Buffer.from('<n>'));
+  assert.throws(
+    () => s.push(Buffer.from('<n>')),
+    (err: Error & { code?: string; context?: Record<string, unknown> }) =>
+      err.code === 'PIPE_XML_LIMIT' && /deeper than 10/.test(err.message) && /POLLER_MAX_XML_DEPTH/.test(err.message) && err.context?.maxDepth === 10,
+  );
+});
+
+test('a session 150 million elements deep fails within the first chunk: the limit comes before memory', () => {
+  const s = new SessionSplitter({ maxSessionBytes: 15 << 20 });
+  const chunk = Buffer.from('<n>'.repeat(20_000));
+  s.push(Buffer.from('<session_list><session lsid="deep">'));
+  let pushed = 0;
+  assert.throws(() => {
+    // 150 million elements would be 7 500 such chunks; the first one passes the default limit of 64.
+    for (; pushed < 7_500; pushed++) s.push(chunk);
+  }, /deeper than 64/);
+  assert.equal(pushed, 0);
+});
+
+test('nesting up to the limit is accepted, the limit counting the root as depth 1', () => {
+  const inner = (n: number) => '<n>'.repeat(n) + '</n>'.repeat(n);
+  const ok = new SessionSplitter({ maxSessionBytes: 1 << 20, maxDepth: 6 });
+  const items = ok.push(Buffer.from(`<session_list><session lsid="a">${inner(4)}</session></session_list>`));
+  ok.end();
+  assert.equal(items.length, 1);
+  const over = new SessionSplitter({ maxSessionBytes: 1 << 20, maxDepth: 6 });
+  assert.throws(() => over.push(Buffer.from(`<session_list><session lsid="a">${inner(5)}</session></session_list>`)), /deeper than 6/);
+});
