@@ -135,13 +135,21 @@ function runExample(command: string, args: string[], env: Record<string, string>
   });
 }
 
-const node = (env: Record<string, string>) =>
-  runExample(process.execPath, ['--import', 'tsx', 'examples/consumers/node/consume.ts'], {
-    KAFKA_BROKERS: stack.kafkaBrokers.join(','),
+/** The examples' connection settings: the harness's SASL listener, with the given mechanism. */
+function connection(mechanism: string): Record<string, string> {
+  assert.ok(stack.kafkaSaslBrokers, "KAFKA_SASL_BROKERS must name the harness's SASL listener");
+  return {
+    KAFKA_BROKERS: stack.kafkaSaslBrokers.join(','),
+    KAFKA_SASL_MECHANISM: mechanism,
+    KAFKA_SASL_USERNAME: stack.kafkaSaslUsername,
+    KAFKA_SASL_PASSWORD: stack.kafkaSaslPassword,
     SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl,
     TOPIC: topics.ecs,
-    ...env,
-  });
+  };
+}
+
+const node = (env: Record<string, string>) =>
+  runExample(process.execPath, ['--import', 'tsx', 'examples/consumers/node/consume.ts'], { ...connection('SCRAM-SHA-256'), ...env });
 
 function pythonExample(env: Record<string, string>): Promise<Line[]> {
   assert.ok(
@@ -150,16 +158,7 @@ function pythonExample(env: Record<string, string>): Promise<Line[]> {
       'python3 -m venv .venv-consumers && .venv-consumers/bin/pip install -r examples/consumers/python/requirements.txt ' +
       '(or set PRA_CONSUMER_VENV to a venv with those requirements).',
   );
-  assert.ok(stack.kafkaSaslBrokers, "KAFKA_SASL_BROKERS must name the harness's SASL listener");
-  return runExample(python, ['examples/consumers/python/consume.py'], {
-    KAFKA_BROKERS: stack.kafkaSaslBrokers.join(','),
-    KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512',
-    KAFKA_SASL_USERNAME: stack.kafkaSaslUsername,
-    KAFKA_SASL_PASSWORD: stack.kafkaSaslPassword,
-    SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl,
-    TOPIC: topics.ecs,
-    ...env,
-  });
+  return runExample(python, ['examples/consumers/python/consume.py'], { ...connection('SCRAM-SHA-512'), ...env });
 }
 
 /** What every reader must see: each expected event once under its session's key, sessions on one partition, in order. */
@@ -192,8 +191,8 @@ function assertReadsEveryEventOnce(lines: Line[]): void {
 }
 
 const examples = [
-  { name: 'Node (kafkajs)', run: node },
-  { name: 'Python (confluent-kafka, JSONDeserializer with the registry, over SASL)', run: pythonExample },
+  { name: 'Node (kafkajs, over SASL SCRAM-SHA-256)', run: node },
+  { name: 'Python (confluent-kafka, JSONDeserializer with the registry, over SASL SCRAM-SHA-512)', run: pythonExample },
 ];
 
 for (const example of examples) {

@@ -24,7 +24,7 @@ const maxRecords = Number(env.MAX_RECORDS ?? '0'); // 0: no limit
 const idleTimeoutMs = Number(env.IDLE_TIMEOUT_MS ?? '30000');
 
 const sasl = env.KAFKA_SASL_MECHANISM
-  ? ({ mechanism: env.KAFKA_SASL_MECHANISM, username: required('KAFKA_SASL_USERNAME'), password: required('KAFKA_SASL_PASSWORD') } as SASLOptions)
+  ? ({ mechanism: env.KAFKA_SASL_MECHANISM.toLowerCase(), username: required('KAFKA_SASL_USERNAME'), password: required('KAFKA_SASL_PASSWORD') } as SASLOptions)
   : undefined;
 const kafka = new Kafka({
   clientId: 'pra-consumer-example',
