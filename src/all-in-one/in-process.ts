@@ -112,7 +112,8 @@ export async function inProcessPipeline(options: {
     },
   };
   const stage = buildEnricherStage({
-    config: options.enricherConfig,
+    // Nothing crosses a topic in process, so there is no record to sign or check.
+    config: { ...options.enricherConfig, pipelineSigningKey: undefined },
     geo,
     // Without a registry the documents travel as plain JSON; the sink accepts both.
     encode: (document) => Buffer.from(JSON.stringify(document)),

@@ -7,7 +7,9 @@ import {
   createKafka,
   createRegistry,
   encodeValue,
+  ensureDlqTopic,
   ensureTopics,
+  parseSiteNamespaces,
   registerJsonSchema,
   type DependencyStatus,
   type Logger,
@@ -67,13 +69,18 @@ export async function openGeoIp(
 
 /** The stage, for any source and output (Kafka here; in-process queues in the all-in-one mode). */
 export function buildEnricherStage(options: {
-  config: Pick<EnricherConfig, 'xmlMaxBytes' | 'xmlMaxDepth' | 'enricherChunkBytes'>;
+  config: Pick<EnricherConfig, 'xmlMaxBytes' | 'xmlMaxDepth' | 'enricherChunkBytes' | 'enricherSiteNamespaces' | 'pipelineSigningKey'>;
   geo: GeoIpDatabases | undefined;
   encode: DocumentEncoder;
   metrics: EnricherMetrics;
   logger: Logger;
+  deadLetterMaxBytes?: number;
 }): EnricherStage {
+  const { config } = options;
   return new EnricherStage({
+    tenancy: { siteNamespaces: config.enricherSiteNamespaces === undefined ? undefined : parseSiteNamespaces(config.enricherSiteNamespaces) },
+    signingKey: config.pipelineSigningKey,
+    deadLetterMaxBytes: options.deadLetterMaxBytes,
     geo: () => options.geo,
     limits: { maxBytes: options.config.xmlMaxBytes, maxDepth: options.config.xmlMaxDepth },
     encode: options.encode,
@@ -121,30 +128,29 @@ export async function buildEnricherApp(config: EnricherConfig, deps: { logger: L
     },
     async start() {
       geo = await openGeoIp(config, metrics, logger);
+      await admin.connect();
       if (config.kafkaCreateTopics) {
-        const admin = kafka.admin();
-        await admin.connect();
-        try {
-          const created = await ensureTopics(
-            admin,
-            [config.enricherInputTopic, config.enricherOutputTopic, config.kafkaDlqTopic].map((topic) => ({
-              topic,
-              numPartitions: config.kafkaTopicPartitions,
-              replicationFactor: config.kafkaReplicationFactor,
-            })),
-          );
-          if (created.length > 0) logger.info({ topics: created }, 'Created topics.');
-        } finally {
-          await admin.disconnect();
-        }
+        const created = await ensureTopics(
+          admin,
+          [config.enricherInputTopic, config.enricherOutputTopic].map((topic) => ({
+            topic,
+            numPartitions: config.kafkaTopicPartitions,
+            replicationFactor: config.kafkaReplicationFactor,
+          })),
+        );
+        if (created.length > 0) logger.info({ topics: created }, 'Created topics.');
+      }
+      const deadLetterMaxBytes = await ensureDlqTopic(admin, { ...config, create: config.kafkaCreateTopics }, logger);
+      if (!config.enricherSiteNamespaces && !config.pipelineSigningKey) {
+        logger.warn('Neither ENRICHER_SITE_NAMESPACES nor PIPELINE_SIGNING_KEY is set: a record\'s site and namespace headers are taken as they are, so whoever can produce to the raw topic chooses the data stream.');
       }
       const subject = `${config.enricherOutputTopic}-value`;
       schemaId = await registerJsonSchema(registry, subject, documentJsonSchema(), COMPATIBILITY.BACKWARD);
       logger.info({ subject, schemaId }, 'Document schema registered.');
-      await admin.connect();
       const id = schemaId;
       const stage = buildEnricherStage({
         config,
+        deadLetterMaxBytes,
         geo,
         encode: (document) => encodeValue(registry, id, document),
         metrics,

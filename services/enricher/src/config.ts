@@ -1,11 +1,16 @@
 /** The enricher's variables. */
 import { DEFAULT_XML_LIMITS } from './xml.js';
-import { checkKafkaVars, kafkaVars, loadConfig, opsVars, registryVars, v, type ConfigOf, type LoadOptions } from '@pra-pipeline/shared';
+import { checkKafkaVars, checkSigningKey, kafkaVars, loadConfig, opsVars, parseSiteNamespaces, registryVars, signingVars, v, type ConfigOf, type LoadOptions } from '@pra-pipeline/shared';
 
 export const enricherSchema = {
   ...opsVars,
   ...kafkaVars,
   ...registryVars,
+  ...signingVars,
+  enricherSiteNamespaces: v.string({
+    optional: true,
+    doc: 'site=namespace,... : the data stream namespace of each site, and the only sites whose records are mapped (others are dead-lettered). Unset, the namespace comes from the record\'s pra.namespace header, checked against Elasticsearch\'s rules: set it (or PIPELINE_SIGNING_KEY on the poller and here) so that a producer to the raw topic cannot write into another tenant\'s data stream.',
+  }),
   enricherInputTopic: v.string({ default: 'pra.raw.access-session.v1', doc: 'Topic of raw session XML, as the poller writes it.' }),
   enricherOutputTopic: v.string({ default: 'pra.ecs.access-session.v1', doc: 'Topic of ECS documents; its JSON Schema is registered as <topic>-value.' }),
   enricherGroupId: v.string({ default: 'pra-enricher', doc: 'Consumer group of the enricher.' }),
@@ -28,5 +33,15 @@ export const enricherSchema = {
 export type EnricherConfig = ConfigOf<typeof enricherSchema>;
 
 export function loadEnricherConfig(options: LoadOptions = {}) {
-  return loadConfig('enricher', enricherSchema, options, (c) => checkKafkaVars(c));
+  return loadConfig('enricher', enricherSchema, options, (c) => {
+    const problems = [...checkKafkaVars(c), ...checkSigningKey(c.pipelineSigningKey)];
+    if (c.enricherSiteNamespaces !== undefined) {
+      try {
+        parseSiteNamespaces(c.enricherSiteNamespaces);
+      } catch (err) {
+        problems.push(`ENRICHER_SITE_NAMESPACES: ${(err as Error).message}`);
+      }
+    }
+    return problems;
+  });
 }

@@ -4,7 +4,7 @@
  * Input errors throw PipelineError (PIPE_XML_MALFORMED, PIPE_XML_LIMIT,
  * PIPE_SESSION_EMPTY, PIPE_RECORD_INVALID) for the caller to dead-letter.
  */
-import { PipelineError, RECORD_HEADERS, headerString, parseRawRecordKey, type IHeaders } from '@pra-pipeline/shared';
+import { namespaceProblem, PipelineError, RECORD_HEADERS, headerString, parseRawRecordKey, type IHeaders } from '@pra-pipeline/shared';
 import type { GeoLookup } from './geo-fields.js';
 import { DEFAULT_TAGS, type SiteContext } from './site-context.js';
 import { sessionsToRecords } from './stage-a.js';
@@ -32,12 +32,22 @@ export interface ParsedSession {
   document(position: number): EcsDocument;
 }
 
+/**
+ * Where a site's documents go. With `siteNamespaces` (ENRICHER_SITE_NAMESPACES)
+ * only the sites it names are mapped, each to its configured namespace, whatever
+ * the record's headers say; without it the record's namespace header is taken,
+ * if Elasticsearch would accept it.
+ */
+export interface Tenancy {
+  siteNamespaces?: ReadonlyMap<string, string> | undefined;
+}
+
 /** Stage A of a raw record, with stage B per event on demand. Throws the record's input errors. */
-export function parseRawRecord(record: RawRecord, geo: GeoLookup | undefined, limits: Partial<XmlLimits>): ParsedSession[] {
+export function parseRawRecord(record: RawRecord, geo: GeoLookup | undefined, limits: Partial<XmlLimits>, tenancy: Tenancy = {}): ParsedSession[] {
   if (record.value === null || record.value.length === 0) {
     throw new PipelineError('PIPE_RECORD_INVALID', 'The record has no value (a tombstone or an empty message)');
   }
-  const context = siteContextOf(record);
+  const context = siteContextOf(record, tenancy);
   const sessions = sessionsToRecords(record.value, limits);
   // A raw record is one session; a report holding none would otherwise vanish, neither mapped nor dead-lettered.
   if (sessions.length === 0) {
@@ -55,7 +65,7 @@ function flag(headers: IHeaders, name: string): boolean {
 }
 
 /** The site options the poller attached to the record (ecs-mapping.md B.14, B.15). */
-export function siteContextOf(record: RawRecord): SiteContext {
+export function siteContextOf(record: RawRecord, tenancy: Tenancy = {}): SiteContext {
   const headers = record.headers ?? {};
   const key = record.key?.toString();
   const site = headerString(headers[RECORD_HEADERS.site]) ?? (key ? parseRawRecordKey(key)?.site : undefined);
@@ -68,7 +78,7 @@ export function siteContextOf(record: RawRecord): SiteContext {
   }
   const tags = headerString(headers[RECORD_HEADERS.tags]);
   const host = headerString(headers[RECORD_HEADERS.siteHost]);
-  const namespace = headerString(headers[RECORD_HEADERS.namespace]);
+  const namespace = namespaceOf(site, headerString(headers[RECORD_HEADERS.namespace]), tenancy);
   return {
     site,
     ...(host ? { host } : {}),
@@ -78,6 +88,20 @@ export function siteContextOf(record: RawRecord): SiteContext {
     preserveDuplicateCustomFields: flag(headers, RECORD_HEADERS.preserveDuplicateCustomFields),
     fetchedAt,
   };
+}
+
+function namespaceOf(site: string, claimed: string | undefined, tenancy: Tenancy): string | undefined {
+  if (tenancy.siteNamespaces) {
+    const configured = tenancy.siteNamespaces.get(site);
+    if (configured === undefined) {
+      throw new PipelineError('PIPE_RECORD_UNTRUSTED', `Site ${JSON.stringify(site)} is not in ENRICHER_SITE_NAMESPACES; its records are not mapped`);
+    }
+    return configured;
+  }
+  if (claimed === undefined) return undefined;
+  const problem = namespaceProblem(claimed);
+  if (problem) throw new PipelineError('PIPE_RECORD_INVALID', `The record's ${RECORD_HEADERS.namespace} header: ${problem}`);
+  return claimed;
 }
 
 /** Every document of a raw record at once (the map command, tests); the service streams them with parseRawRecord. */

@@ -12,11 +12,14 @@ import {
   parsePublishedBefore,
   PipelineError,
   RECORD_HEADERS,
+  SIGNATURE_HEADER,
+  signatureHeaders,
+  verifyRecord,
   type IHeaders,
   type Logger,
 } from '@pra-pipeline/shared';
 import type { GeoLookup, GeoResult } from './geo-fields.js';
-import { parseRawRecord, type RawRecord } from './raw-record.js';
+import { parseRawRecord, type RawRecord, type Tenancy } from './raw-record.js';
 import type { EcsDocument } from './stage-b.js';
 import type { EnricherMetrics } from './telemetry.js';
 import type { XmlLimits } from './xml.js';
@@ -49,6 +52,15 @@ export interface EnricherStageOptions {
   logger: Logger;
   /** Documents and dead letters held before they are produced. */
   maxBufferedBytes: number;
+  /** ENRICHER_SITE_NAMESPACES: which sites are mapped, into which namespace. */
+  tenancy?: Tenancy | undefined;
+  /**
+   * PIPELINE_SIGNING_KEY: raw records must carry the poller's signature, and
+   * every document is signed for the sink.
+   */
+  signingKey?: string | undefined;
+  /** The dead letter topic's max.message.bytes: larger dead letters keep the head of their value. */
+  deadLetterMaxBytes?: number | undefined;
 }
 
 /** Counts hits and misses without touching the lookup itself. */
@@ -64,15 +76,17 @@ function countingLookup(geo: GeoLookup | undefined, counts: { hit: number; miss:
   };
 }
 
+/** Describe the raw record, not a document: the published-before count, and the poller's signature. */
+const NOT_CARRIED = new Set<string>([RECORD_HEADERS.publishedBefore, SIGNATURE_HEADER]);
+
 /**
  * The poller's `pra.*` headers travel on; its content type does not (the value
- * is no longer XML), nor the published-before count, which describes the raw
- * record and not a document.
+ * is no longer XML), nor what describes the raw record only.
  */
 function siteHeaders(headers: IHeaders | undefined): IHeaders {
   const out: IHeaders = {};
   for (const [name, value] of Object.entries(headers ?? {})) {
-    if (name.startsWith('pra.') && name !== RECORD_HEADERS.publishedBefore && value !== undefined) out[name] = value;
+    if (name.startsWith('pra.') && !NOT_CARRIED.has(name) && value !== undefined) out[name] = value;
   }
   return out;
 }
@@ -107,6 +121,7 @@ export class EnricherStage {
     const totals = { documents: 0, deadLetters: 0, events: 0, skipped: 0, pipelineErrors: 0 };
     const counts = { hit: 0, miss: 0 };
     const geo = countingLookup(this.#o.geo(), counts);
+    const { signingKey } = this.#o;
 
     const flush = async () => {
       if (documents.length === 0 && deadLetters.length === 0) return;
@@ -121,7 +136,9 @@ export class EnricherStage {
     const deadLetter = (record: SourcedRecord, err: unknown) => {
       const errorCode = errorCodeOf(err);
       const errorType = err instanceof PipelineError ? err.errorType : 'internal';
-      const message = deadLetterMessage(record, {
+      const message = deadLetterMessage(
+        record,
+        {
         stage: 'enricher',
         errorCode,
         errorType,
@@ -129,7 +146,9 @@ export class EnricherStage {
         sourceTopic: record.topic,
         sourcePartition: record.partition,
         sourceOffset: record.offset,
-      });
+        },
+        { maxBytes: this.#o.deadLetterMaxBytes },
+      );
       deadLetters.push(message);
       buffered += record.value?.length ?? 0;
       metrics.deadLetters.inc({ stage: 'enricher', error_code: errorCode });
@@ -140,8 +159,12 @@ export class EnricherStage {
       let sessions;
       let first: number;
       try {
+        if (signingKey !== undefined) {
+          const check = verifyRecord(signingKey, record);
+          if (!check.ok) throw new PipelineError('PIPE_RECORD_UNTRUSTED', `${check.reason} Raw records must be signed by the poller when PIPELINE_SIGNING_KEY is set.`);
+        }
         first = firstNewPosition(record.headers);
-        sessions = parseRawRecord(record, geo, this.#o.limits);
+        sessions = parseRawRecord(record, geo, this.#o.limits, this.#o.tenancy);
       } catch (err) {
         deadLetter(record, err);
         continue;
@@ -159,7 +182,7 @@ export class EnricherStage {
             const document = session.document(position);
             if ((document.event as { kind?: string } | undefined)?.kind === 'pipeline_error') totals.pipelineErrors++;
             const value = await this.#o.encode(document);
-            documents.push({ key: session.key, value, headers });
+            documents.push({ key: session.key, value, headers: signingKey === undefined ? headers : { ...headers, ...signatureHeaders(signingKey, session.key, value) } });
             buffered += value.length;
           } catch (err) {
             rejected ??= err;

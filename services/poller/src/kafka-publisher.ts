@@ -8,9 +8,11 @@
 import {
   CompressionTypes,
   createTransactionalProducer,
+  dlqTopicSpec,
   ensureTopics,
   isFencedError,
   PipelineError,
+  signatureHeaders,
   type Kafka,
   type Logger,
   type Producer,
@@ -32,6 +34,9 @@ export interface KafkaPublisherOptions {
   partitions: number;
   replicationFactor: number;
   rawTopicMaxMessageBytes: number;
+  dlqMaxMessageBytes: number;
+  /** PIPELINE_SIGNING_KEY: each raw record is signed, so the enricher can tell the poller's records from others. */
+  signingKey?: string | undefined;
   onTransaction?: (site: string, outcome: 'committed' | 'aborted' | 'unknown') => void;
 }
 
@@ -64,7 +69,12 @@ export class KafkaPublisher implements Publisher {
         { topic: this.#o.rawTopic, ...common, configs: { 'max.message.bytes': String(this.#o.rawTopicMaxMessageBytes) } },
         // One partition: the cursors are few and small.
         { topic: this.#o.stateTopic, numPartitions: 1, replicationFactor: this.#o.replicationFactor, compacted: true },
-        { topic: this.#o.dlqTopic, ...common },
+        dlqTopicSpec({
+          kafkaDlqTopic: this.#o.dlqTopic,
+          kafkaDlqMaxMessageBytes: this.#o.dlqMaxMessageBytes,
+          kafkaTopicPartitions: this.#o.partitions,
+          kafkaReplicationFactor: this.#o.replicationFactor,
+        }),
       ]);
       if (created.length > 0) this.#o.logger.info({ topics: created }, 'Created topics.');
     } finally {
@@ -175,7 +185,7 @@ export class KafkaPublisher implements Publisher {
             compression: this.#compression,
             topicMessages: [...byTopic].map(([topic, rs]) => ({
               topic,
-              messages: rs.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
+              messages: rs.map((r) => ({ key: r.key, value: r.value, headers: this.#signed(r) })),
             })),
           });
         } catch (err) {
@@ -205,6 +215,11 @@ export class KafkaPublisher implements Publisher {
         }
       },
     };
+  }
+
+  #signed(r: OutRecord): Record<string, string> {
+    const key = this.#o.signingKey;
+    return key === undefined || r.destination !== 'raw' ? r.headers : { ...r.headers, ...signatureHeaders(key, r.key, r.value) };
   }
 
   healthy(site: string): { ok: boolean; detail: string } {

@@ -17,7 +17,7 @@ export interface EnricherContext {
 }
 
 /** Starts the enricher before the file's tests and stops it after; the fields are set once `before` ran. */
-export function enricherContext(prefix: string, partitions: number): EnricherContext {
+export function enricherContext(prefix: string, partitions: number, extraEnv: Record<string, string> = {}): EnricherContext {
   const env = process.env;
   const id = randomUUID().slice(0, 8);
   const context = {
@@ -39,6 +39,7 @@ export function enricherContext(prefix: string, partitions: number): EnricherCon
         KAFKA_TOPIC_PARTITIONS: String(partitions),
         GEOIP_DIR: testdata('geoip'),
         HTTP_PORT: '0',
+        ...extraEnv,
       },
     });
     context.kafka = createKafka(config, quiet);
