@@ -21,6 +21,12 @@ export interface FieldDefinition {
   storedOnly?: boolean;
   /** Kept as given by the appliance: a malformed value must not reject the document. */
   lenient?: boolean;
+  /**
+   * Added after the JSON Schema was first registered: not declared in it (open
+   * objects allow it), since the registry's BACKWARD rule refuses any property
+   * added to an open object, typed or not ("property schemas narrowed").
+   */
+  laterThanSchema?: boolean;
 }
 
 const BPA = 'beyondtrust_pra.access_session';
@@ -90,7 +96,7 @@ const S = `${BPA}.session`;
 export const FIELDS: readonly FieldDefinition[] = Object.freeze([
   ecs('@timestamp', 'date', 'When the event happened (the event timestamp, else session start or end, else the fetch time).'),
   f(`${BPA}.body`, 'keyword', 'The text of the message as displayed in the chat log area.'),
-  f(`${BPA}.data.name`, 'keyword', 'The name attribute of data, when the appliance gives one.'),
+  f(`${BPA}.data.name`, 'keyword', 'The name attribute of data, when the appliance gives one.', { laterThanSchema: true }),
   f(`${BPA}.data.value`, 'object', 'Name/value pairs whose names depend on event_type.', { array: true }),
   f(`${BPA}.data.value.name`, 'keyword', 'The name of the pair; varies with event_type.'),
   f(`${BPA}.data.value.value`, 'keyword', 'The value of the pair; varies with event_type.'),

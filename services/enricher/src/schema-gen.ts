@@ -6,15 +6,18 @@ import { fieldTree, FIELDS, type FieldDefinition, type FieldNode } from './field
 
 type Schema = Record<string, unknown>;
 
-/** The string form of a long: only for magnitudes a JSON number cannot carry exactly in JavaScript. */
-export const LONG_DIGITS = '^-?[1-9][0-9]{15,18}$';
+/** The JSON Schema's word on a long field, which it does not constrain. */
+export const LONG_COMMENT = 'long: an integer; beyond 2^53 in magnitude, a string of its decimal digits';
 
 function leafSchema(def: FieldDefinition): Schema {
   switch (def.type) {
     case 'long':
-      // A number, or beyond 2^53 the decimal digits as a string (convert.ts, LongValue):
-      // every such value has 16 to 19 digits; the pattern applies to strings only.
-      return { type: ['integer', 'string'], pattern: LONG_DIGITS };
+      // A number, or beyond 2^53 the decimal digits as a string (convert.ts, LongValue).
+      // Unconstrained on purpose: the registry's BACKWARD rule refuses every other widening
+      // of `integer` (a type list, anyOf, oneOf: "Subschema type changed"), and the enricher
+      // must register this schema over the subject earlier versions registered. The index
+      // mapping (long, coerce) is the type check.
+      return { $comment: LONG_COMMENT };
     case 'boolean':
       return { type: 'boolean' };
     case 'date':
@@ -38,7 +41,9 @@ function nodeSchema(node: FieldNode): Schema {
   let schema: Schema;
   if (node.children.size > 0) {
     const properties: Record<string, Schema> = {};
-    for (const [name, child] of node.children) properties[name] = nodeSchema(child);
+    for (const [name, child] of node.children) {
+      if (child.definition?.laterThanSchema !== true) properties[name] = nodeSchema(child);
+    }
     // Open objects: a later version may add fields (BACKWARD compatible).
     schema = { type: 'object', properties, additionalProperties: true };
   } else if (def !== undefined) {
@@ -74,10 +79,12 @@ const LONGS = [
   'string of its decimal digits (a file size of 9007199254740993 bytes is `"9007199254740993"`):',
   'a JavaScript reader (the sink, the schema registry client, most consumers) turns a JSON number',
   'that large into the nearest double without a word, while digits in a string reach every reader',
-  'unchanged. The JSON Schema accepts an integer or a string of 16 to 19 digits; the index mapping',
-  'is `long` with `coerce: true`, which parses such a string exactly, so queries and aggregations',
-  'see the exact value. A value outside the signed 64-bit range is a conversion error (`error.message`,',
-  '`event.kind: pipeline_error`).',
+  'unchanged. The index mapping is `long` with `coerce: true`, which parses such a string exactly,',
+  'so term and range queries and aggregations see the exact value. The JSON Schema does not',
+  'constrain long fields (a `$comment` says what they hold): the registry\'s BACKWARD rule refuses',
+  'every other widening of an `integer` field, and the schema must register over the one earlier',
+  'versions registered. A value outside the signed 64-bit range is a conversion error',
+  '(`error.message`, `event.kind: pipeline_error`).',
 ];
 
 const DIFFERENCES = [
@@ -122,7 +129,7 @@ const DIFFERENCES = [
 /** The whole of docs/fields.md. */
 export function fieldsMarkdown(): string {
   const rows = FIELDS.map((d) => {
-    const type = `${d.type}${d.array ? ' (list)' : ''}${d.storedOnly ? ', not indexed' : ''}${d.lenient ? ', ignore_malformed' : ''}`;
+    const type = `${d.type}${d.array ? ' (list)' : ''}${d.storedOnly ? ', not indexed' : ''}${d.lenient ? ', ignore_malformed' : ''}${d.laterThanSchema ? ', not in the JSON Schema' : ''}`;
     return `| ${cell(d.name)} | ${type} | ${d.ecs ? 'ECS' : 'custom'} | ${cell(d.description)} |`;
   });
   return [
