@@ -2,8 +2,11 @@
  * `pra-pipeline <command>`: one binary for every part of the pipeline.
  * Exit codes: 0 ok, 1 runtime failure, 2 bad configuration or usage.
  */
-import { ConfigError } from '@pra-pipeline/shared';
+import { ConfigError, scrubText } from '@pra-pipeline/shared';
 import { commands } from './commands/index.js';
+import { environmentSecrets } from './environment-secrets.js';
+
+export { environmentSecrets };
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -25,6 +28,11 @@ function usage(): string {
   ].join('\n');
 }
 
+/** What the CLI prints about a failure, scrubbed of every secret of the environment. */
+export function printable(text: string, env: Record<string, string | undefined> = process.env): string {
+  return scrubText(text, environmentSecrets(env));
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
@@ -44,16 +52,24 @@ export async function main(argv: readonly string[]): Promise<number> {
     return await command.run(rest);
   } catch (err) {
     if (err instanceof ConfigError) {
-      console.error(err.message);
+      console.error(printable(err.message));
       return EXIT_USAGE;
     }
     if (err instanceof UsageError) {
-      console.error(`${err.message}\n\n${command.help}`);
+      console.error(`${printable(err.message)}\n\n${command.help}`);
       return EXIT_USAGE;
     }
-    console.error(`pra-pipeline ${name} failed: ${(err as Error).stack ?? String(err)}`);
+    // The last resort: whatever the error quotes (a server's answer, a URL) is scrubbed first.
+    console.error(printable(`pra-pipeline ${name} failed: ${errorText(err)}`));
     return EXIT_FAILURE;
   }
+}
+
+/** The error's stack (or message), with its causes'. */
+function errorText(err: unknown, depth = 0): string {
+  if (!(err instanceof Error)) return String(err);
+  const own = err.stack ?? `${err.name}: ${err.message}`;
+  return err.cause !== undefined && depth < 5 ? `${own}\n  caused by: ${errorText(err.cause, depth + 1)}` : own;
 }
 
 export class UsageError extends Error {

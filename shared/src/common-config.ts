@@ -47,7 +47,48 @@ export const registryVars = {
   schemaRegistryUrl: v.url({ doc: 'Confluent-compatible schema registry base URL (Apicurio: .../apis/ccompat/v7).' }),
   schemaRegistryUsername: v.string({ optional: true, doc: 'Registry basic-auth user.' }),
   schemaRegistryPassword: v.string({ optional: true, secret: true, doc: 'Registry basic-auth password.' }),
+  schemaRegistryCaFile: v.string({ optional: true, doc: 'PEM CA bundle for an https:// registry (default: system CAs).' }),
 };
+
+/** What plaintextCredentialWarnings looks at; any subset of a service's configuration. */
+export interface TransportSettings {
+  kafkaTls?: boolean;
+  kafkaSaslMechanism?: string;
+  esNode?: readonly string[] | undefined;
+  esCloudId?: string | undefined;
+  esApiKey?: string | undefined;
+  esUsername?: string | undefined;
+  esBearerToken?: string | undefined;
+  schemaRegistryUrl?: string | undefined;
+  schemaRegistryUsername?: string | undefined;
+}
+
+function httpOnly(urls: readonly string[]): string[] {
+  return urls.filter((u) => /^http:\/\//i.test(u.trim())).map((u) => u.replace(/(:\/\/[^\s/:@]*:)[^\s/@]+@/, '$1[REDACTED]@'));
+}
+
+/**
+ * Credentials that would travel over a plaintext connection: SASL without KAFKA_TLS, an
+ * Elasticsearch API key, password or token to an http:// node, registry basic auth to an
+ * http:// registry. One sentence each, for a warning at start.
+ */
+export function plaintextCredentialWarnings(c: TransportSettings): string[] {
+  const out: string[] = [];
+  const mechanism = c.kafkaSaslMechanism ?? 'none';
+  if (mechanism !== 'none' && !c.kafkaTls) {
+    out.push(
+      `KAFKA_SASL_MECHANISM is ${mechanism} but KAFKA_TLS is off: ${mechanism === 'plain' ? 'the SASL password travels in clear' : 'the SASL exchange'} and every record travel over a plaintext connection.`,
+    );
+  }
+  const esAuth = c.esApiKey ? 'ES_API_KEY' : c.esUsername ? 'ES_USERNAME/ES_PASSWORD' : c.esBearerToken ? 'ES_BEARER_TOKEN' : undefined;
+  const esPlain = c.esCloudId ? [] : httpOnly(c.esNode ?? []);
+  if (esAuth && esPlain.length > 0) out.push(`${esAuth} is sent to ${esPlain.join(', ')} over plain http://: the credentials travel in clear.`);
+  const registryPlain = httpOnly(c.schemaRegistryUrl ? [c.schemaRegistryUrl] : []);
+  if (c.schemaRegistryUsername && registryPlain.length > 0) {
+    out.push(`SCHEMA_REGISTRY_USERNAME/SCHEMA_REGISTRY_PASSWORD are sent to ${registryPlain.join(', ')} over plain http://: the credentials travel in clear.`);
+  }
+  return out;
+}
 
 /** Cross-field checks for the Kafka group, for a service's `check` function. */
 export function checkKafkaVars(config: {

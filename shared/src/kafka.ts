@@ -15,6 +15,7 @@ import {
   type Producer,
   type SASLOptions,
 } from 'kafkajs';
+import { plaintextCredentialWarnings } from './common-config.js';
 import type { Logger } from './logger.js';
 
 export { CompressionTypes };
@@ -48,6 +49,17 @@ function kafkaLogCreator(logger: Logger) {
     };
 }
 
+const warned = new WeakMap<Logger, Set<string>>();
+
+/** A process builds several Kafka clients from one configuration: say each warning once per logger. */
+function warnOnce(logger: Logger, message: string): void {
+  const seen = warned.get(logger) ?? new Set<string>();
+  warned.set(logger, seen);
+  if (seen.has(message)) return;
+  seen.add(message);
+  logger.warn(message);
+}
+
 export function kafkaConfig(options: KafkaClientOptions, logger: Logger): KafkaConfig {
   const config: KafkaConfig = {
     clientId: options.kafkaClientId,
@@ -66,6 +78,7 @@ export function kafkaConfig(options: KafkaClientOptions, logger: Logger): KafkaC
     };
   }
   const mechanism = options.kafkaSaslMechanism ?? 'none';
+  for (const warning of plaintextCredentialWarnings(options)) warnOnce(logger, warning);
   if (mechanism !== 'none') {
     config.sasl = {
       mechanism,

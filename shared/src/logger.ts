@@ -2,7 +2,11 @@
  * Structured JSON logs to stdout (pino). Secrets never reach the output: known
  * secret keys are redacted wherever they appear, and the values of the
  * configuration's secret variables are scrubbed from any string that is logged,
- * error messages and stacks included.
+ * error messages and stacks included, in the forms they travel in: as given,
+ * URL-encoded, base64 (as inside a Basic `user:password` header), and for a
+ * base64 secret such as an Elasticsearch API key, its decoded `id:key` and key.
+ * A password written into any URL (`scheme://user:password@host`) is redacted
+ * whether known or not.
  */
 import { pino, stdSerializers, type Logger, type LoggerOptions, type DestinationStream } from 'pino';
 
@@ -34,13 +38,85 @@ export const SECRET_KEYS = [
 const REDACTED = '[REDACTED]';
 const MAX_DEPTH = 8;
 
-function scrubString(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret.length >= 4 && out.includes(secret)) out = out.split(secret).join(REDACTED);
+/**
+ * The stretches of base64 that any encoding of a text holding `secret` contains, whatever the
+ * secret's offset in that text (each of the three byte alignments), in both alphabets.
+ */
+function base64Forms(secret: Buffer): string[] {
+  const out: string[] = [];
+  for (let shift = 0; shift < 3; shift++) {
+    const encoded = Buffer.concat([Buffer.alloc(shift), secret]).toString('base64');
+    // Drop the characters that also depend on the bytes before or after the secret.
+    const from = shift === 0 ? 0 : 4;
+    const to = (shift + secret.length) % 3 === 0 ? encoded.length : encoded.length - 4;
+    const stable = encoded.slice(from, to).replace(/=+$/, '');
+    if (stable.length >= 8) out.push(stable, stable.replace(/\+/g, '-').replace(/\//g, '_'));
   }
-  // Bearer and Basic credentials in any text, e.g. an echoed request header.
-  return out.replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g, `$1 ${REDACTED}`);
+  return out;
+}
+
+/** A secret and its other spellings (see the module comment); the longest first. */
+export function secretForms(secrets: readonly string[]): string[] {
+  return collectForms(secrets).plain;
+}
+
+function collectForms(secrets: readonly string[]): { plain: string[]; encoded: RegExp | undefined } {
+  const forms = new Set<string>();
+  const encoded = new Set<string>();
+  for (const secret of secrets) {
+    if (secret.length < 4) continue;
+    forms.add(secret);
+    forms.add(encodeURIComponent(secret));
+    for (const form of base64Forms(Buffer.from(secret))) {
+      forms.add(form);
+      encoded.add(form);
+    }
+    if (/^[A-Za-z0-9+/_-]{8,}={0,2}$/.test(secret)) {
+      const decoded = Buffer.from(secret, 'base64').toString('utf8');
+      // eslint-disable-next-line no-control-regex
+      if (/^[^\u0000-\u001f\u007f\ufffd]+$/.test(decoded) && decoded.includes(':')) {
+        forms.add(decoded);
+        const key = decoded.slice(decoded.indexOf(':') + 1);
+        if (key.length >= 4) forms.add(key);
+      }
+    }
+  }
+  const plain = [...forms].filter((f) => f.length >= 4).sort((a, b) => b.length - a.length);
+  const escape = (f: string) => f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  // A base64 form takes the characters around it too: they encode a byte or two of the secret with its neighbours.
+  const around = '[A-Za-z0-9+/_-]{0,4}';
+  return { plain, encoded: encoded.size > 0 ? new RegExp(`${around}(?:${[...encoded].map(escape).join('|')})${around}={0,2}`, 'g') : undefined };
+}
+
+/** Scrubs `text` of the given forms, Bearer and Basic credentials and URL passwords. */
+function scrubForms(text: string, forms: { plain: string[]; encoded: RegExp | undefined }): string {
+  let out = forms.encoded ? text.replace(forms.encoded, REDACTED) : text;
+  for (const form of forms.plain) {
+    if (out.includes(form)) out = out.split(form).join(REDACTED);
+  }
+  return (
+    out
+      // Bearer and Basic credentials in any text, e.g. an echoed request header.
+      .replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g, `$1 ${REDACTED}`)
+      // A password in a URL, known or not.
+      .replace(/\b([a-z][a-z0-9+.-]*:\/\/[^\s/:@]*:)[^\s/@]+@/gi, `$1${REDACTED}@`)
+  );
+}
+
+const formsCache = new WeakMap<readonly string[], ReturnType<typeof collectForms>>();
+
+function scrubString(text: string, secrets: readonly string[]): string {
+  let forms = formsCache.get(secrets);
+  if (!forms) {
+    forms = collectForms(secrets);
+    formsCache.set(secrets, forms);
+  }
+  return scrubForms(text, forms);
+}
+
+/** `text` without the secrets, in any of their forms: for whatever is printed outside the logger. */
+export function scrubText(text: string, secrets: readonly string[]): string {
+  return scrubString(text, secrets);
 }
 
 const secretKeySet = new Set(SECRET_KEYS.map((k) => k.toLowerCase()));

@@ -5,6 +5,8 @@
  * the value against the schema, so a document the schema rejects never reaches
  * the topic.
  */
+import { readFileSync } from 'node:fs';
+import { Agent } from 'node:https';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { fullFormats } from 'ajv-formats/dist/formats.js';
 import { PipelineError } from './errors.js';
@@ -15,12 +17,21 @@ export interface RegistryOptions {
   schemaRegistryUrl: string;
   schemaRegistryUsername?: string | undefined;
   schemaRegistryPassword?: string | undefined;
+  /** PEM CA bundle for an https:// registry. */
+  schemaRegistryCaFile?: string | undefined;
+}
+
+/** The https agent that trusts SCHEMA_REGISTRY_CA_FILE; undefined without one (system CAs). */
+export function registryAgent(options: Pick<RegistryOptions, 'schemaRegistryCaFile'>): Agent | undefined {
+  return options.schemaRegistryCaFile ? new Agent({ ca: readFileSync(options.schemaRegistryCaFile, 'utf8'), keepAlive: true }) : undefined;
 }
 
 export function createRegistry(options: RegistryOptions): SchemaRegistry {
+  const agent = registryAgent(options);
   return new SchemaRegistry(
     {
       host: options.schemaRegistryUrl,
+      ...(agent ? { agent } : {}),
       ...(options.schemaRegistryUsername
         ? { auth: { username: options.schemaRegistryUsername, password: options.schemaRegistryPassword ?? '' } }
         : {}),

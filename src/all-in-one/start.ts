@@ -16,6 +16,7 @@ import { startSchema } from './config.js';
 import { DeadLetterFile } from './dead-letter-file.js';
 import { FileCursorPublisher } from './file-publisher.js';
 import { elasticsearchDestination, inProcessPipeline, ndjsonDestination, type Destination } from './in-process.js';
+import { environmentSecrets } from '../environment-secrets.js';
 import { kafkaNdjsonWriter } from './kafka-ndjson.js';
 import { describeModes, detectModes, inProcessEnv } from './modes.js';
 import { progressFigures, progressLine } from './progress.js';
@@ -66,7 +67,8 @@ export async function runStart(options: StartOptions): Promise<number> {
   const dataDir = resolve(options.dataDir ?? start.dataDir);
   await mkdir(dataDir, { recursive: true });
   const modes = detectModes(options.env);
-  const logger = createLogger({ service: 'pra-pipeline', level: start.logLevel, secrets });
+  // The stages' secrets too (registry, Kafka, Elasticsearch, sites), which the start schema does not hold.
+  const logger = createLogger({ service: 'pra-pipeline', level: start.logLevel, secrets: [...secrets, ...environmentSecrets(options.env)] });
   const metrics = new Metrics();
   const lifecycle = createLifecycle({ logger, graceMs: start.shutdownGrace });
   const parts: Part[] = [];

@@ -4,6 +4,8 @@
  * Elasticsearch), saying what fails and why. Exit 0 all good, 1 a dependency
  * failed, 2 the configuration is invalid.
  */
+import { get as httpGet } from 'node:http';
+import { get as httpsGet, type Agent } from 'node:https';
 import { Writable } from 'node:stream';
 import {
   ConfigError,
@@ -12,7 +14,11 @@ import {
   kafkaVars,
   loadConfig,
   Metrics,
+  plaintextCredentialWarnings,
+  registryAgent,
   registryVars,
+  scrubText,
+  type TransportSettings,
   type Logger,
 } from '@pra-pipeline/shared';
 import { loadEnricherConfig } from '@pra-pipeline/enricher/config';
@@ -21,12 +27,39 @@ import { PraClient } from '@pra-pipeline/poller/pra-client';
 import { createPollerMetrics } from '@pra-pipeline/poller/telemetry';
 import { createEsClient, loadSinkConfig } from '@pra-pipeline/sink';
 import { detectModes, inProcessEnv } from '../all-in-one/modes.js';
+import { environmentSecrets } from '../environment-secrets.js';
 import type { Command } from './command.js';
+
+/** GET with node:http(s), so an https registry can be checked with SCHEMA_REGISTRY_CA_FILE's agent; the body is capped at 1 MiB. */
+function getJson(url: string, headers: Record<string, string>, agent: Agent | undefined): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const req = (url.startsWith('https:') ? httpsGet : httpGet)(url, { headers, ...(agent ? { agent } : {}) }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > 1024 * 1024) req.destroy(new Error(`the answer from ${url} is larger than 1 MiB`));
+        else chunks.push(chunk);
+      });
+      res.on('end', () => {
+        try {
+          resolve({ status: res.statusCode ?? 0, body: res.statusCode === 200 ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined });
+        } catch (err) {
+          reject(err as Error);
+        }
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+  });
+}
 
 export interface CheckResult {
   name: string;
   ok: boolean;
   detail: string;
+  /** A warning, not a failure: printed WARN, the exit code unchanged. */
+  warning?: boolean;
 }
 
 const TIMEOUT_MS = 15_000;
@@ -58,6 +91,15 @@ function configCheck(name: string, load: () => unknown): CheckResult {
   }
 }
 
+/** Credentials that would travel in clear, as the services warn at start. */
+function transportWarnings(env: Record<string, string | undefined>, stageEnv: Record<string, string | undefined>, modes: ReturnType<typeof detectModes>): CheckResult[] {
+  const settings: TransportSettings = {};
+  if (modes.kafka) Object.assign(settings, loadConfig('kafka', kafkaVars, { env }).config);
+  if (env.SCHEMA_REGISTRY_URL) Object.assign(settings, loadConfig('registry', registryVars, { env }).config);
+  if (modes.elasticsearch) Object.assign(settings, loadSinkConfig({ env: stageEnv }).config);
+  return plaintextCredentialWarnings(settings).map((detail) => ({ name: 'plaintext credentials', ok: true, warning: true, detail }));
+}
+
 async function siteChecks(config: PollerConfig, logger: Logger): Promise<CheckResult[]> {
   const metrics = createPollerMetrics(new Metrics({ defaultMetrics: false }));
   return Promise.all(
@@ -75,7 +117,20 @@ async function siteChecks(config: PollerConfig, logger: Logger): Promise<CheckRe
   );
 }
 
+/** A URL as check prints it: a password written into it is replaced (the user name stays, to say which account). */
+export function redactUrl(text: string): string {
+  return text.replace(/(:\/\/[^\s/:@]*:)[^\s/@]+@/g, '$1[REDACTED]@');
+}
+
+/** Each result's name and detail with URL passwords and every secret of the environment scrubbed. */
 export async function runChecks(env: Record<string, string | undefined>): Promise<{ results: CheckResult[]; configValid: boolean }> {
+  const { results, configValid } = await runAllChecks(env);
+  const secrets = environmentSecrets(env);
+  const clean = (text: string) => scrubText(redactUrl(text), secrets);
+  return { results: results.map((r) => ({ ...r, name: clean(r.name), detail: clean(r.detail) })), configValid };
+}
+
+async function runAllChecks(env: Record<string, string | undefined>): Promise<{ results: CheckResult[]; configValid: boolean }> {
   const logger = createLogger({ service: 'check', level: 'silent', destination: new Writable({ write: (_c, _e, done) => done() }) });
   const modes = detectModes(env);
   const results: CheckResult[] = [];
@@ -94,6 +149,7 @@ export async function runChecks(env: Record<string, string | undefined>): Promis
   }
   const configValid = results.every((r) => r.ok);
   if (!configValid) return { results, configValid };
+  results.push(...transportWarnings(env, stageEnv, modes));
 
   if (poller) results.push(...(await siteChecks(poller, logger)));
   if (modes.kafka) {
@@ -120,10 +176,9 @@ export async function runChecks(env: Record<string, string | undefined>): Promis
         if (config.schemaRegistryUsername) {
           headers.authorization = `Basic ${Buffer.from(`${config.schemaRegistryUsername}:${config.schemaRegistryPassword ?? ''}`).toString('base64')}`;
         }
-        const res = await fetch(`${config.schemaRegistryUrl}/subjects`, { headers });
-        if (!res.ok) throw new Error(`HTTP ${res.status} from ${config.schemaRegistryUrl}/subjects`);
-        const subjects = (await res.json()) as unknown[];
-        return `${subjects.length} subject(s)`;
+        const res = await getJson(`${config.schemaRegistryUrl}/subjects`, headers, registryAgent(config));
+        if (res.status !== 200) throw new Error(`HTTP ${res.status} from ${config.schemaRegistryUrl}/subjects`);
+        return `${(res.body as unknown[]).length} subject(s)`;
       }),
     );
   }
@@ -166,7 +221,7 @@ export const checkCommand: Command = {
       console.log('Nothing is configured: set PRA_URL or PRA_SITES, KAFKA_BROKERS, SCHEMA_REGISTRY_URL and/or ES_NODE (see docs/configuration.md).');
       return 2;
     }
-    for (const r of results) console.log(`${r.ok ? 'OK  ' : 'FAIL'}  ${r.name}: ${r.detail}`);
+    for (const r of results) console.log(`${r.warning ? 'WARN' : r.ok ? 'OK  ' : 'FAIL'}  ${r.name}: ${r.detail}`);
     if (!configValid) return 2;
     return results.every((r) => r.ok) ? 0 : 1;
   },

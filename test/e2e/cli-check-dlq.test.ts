@@ -7,6 +7,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSimulator } from '@pra-pipeline/pra-simulator';
 import { createKafka, createLogger, deadLetterMessage, ensureTopics, readTopicToEnd, DLQ_HEADERS } from '@pra-pipeline/shared';
@@ -71,6 +76,63 @@ test('check: wrong credentials and a closed port -> FAIL with the reason, exit 1
     assert.match(invalid.out, /ES_REQUEST_TIMEOUT: "soon" is not a duration/);
   } finally {
     await sim.stop();
+  }
+});
+
+test('check: passwords written into URLs are printed redacted, and credentials over plain http:// draw a WARN line', async () => {
+  const password = `es-url-password-${process.pid}`;
+  const registryPassword = `registry-url-password-${process.pid}`;
+  const { code, out } = await cli(['check'], {
+    ES_NODE: `http://elastic:${password}@127.0.0.1:9`,
+    ES_USERNAME: 'elastic',
+    ES_PASSWORD: password,
+    KAFKA_BROKERS: stack.kafkaBrokers.join(','),
+    SCHEMA_REGISTRY_URL: `http://registry-user:${encodeURIComponent(registryPassword)}@127.0.0.1:9/apis/ccompat/v7`,
+  });
+  assert.equal(code, 1, out);
+  for (const secret of [password, registryPassword, encodeURIComponent(registryPassword)]) assert.ok(!out.includes(secret), out);
+  assert.match(out, /^FAIL +Elasticsearch \(http:\/\/elastic:\[REDACTED\]@127\.0\.0\.1:9\)/m);
+  assert.match(out, /^FAIL +schema registry \(http:\/\/registry-user:\[REDACTED\]@127\.0\.0\.1:9\/apis\/ccompat\/v7\)/m);
+  assert.match(out, /^WARN +plaintext credentials: ES_USERNAME\/ES_PASSWORD is sent to http:\/\/elastic:\[REDACTED\]@127\.0\.0\.1:9 over plain http:\/\//m);
+});
+
+test('the last-resort handler scrubs what a failing command prints: a registry that quotes the credentials back', async () => {
+  const password = `registry-password-${process.pid}`;
+  const basic = Buffer.from(`registry-user:${password}`).toString('base64');
+  let requests = 0;
+  // A registry that answers every request with an error quoting the credentials it was sent, decoded and not.
+  const registry = createServer((req, res) => {
+    requests++;
+    const sent = String(req.headers.authorization ?? '').replace(/^Basic /, '');
+    res.writeHead(500, { 'content-type': 'application/vnd.schemaregistry.v1+json' });
+    res.end(JSON.stringify({ error_code: 50001, message: `refused ${sent} = ${Buffer.from(sent, 'base64').toString('utf8')}` }));
+  });
+  await new Promise<void>((resolve) => registry.listen(0, '127.0.0.1', resolve));
+  const dataDir = mkdtempSync(join(tmpdir(), 'pra-last-resort-'));
+  try {
+    const run = uniqueName('last-resort');
+    const { code, out } = await cli(['start'], {
+      PRA_DATA_DIR: dataDir,
+      HTTP_PORT: '0',
+      HTTP_HOST: '127.0.0.1',
+      KAFKA_BROKERS: stack.kafkaBrokers.join(','),
+      ENRICHER_INPUT_TOPIC: `${run}.raw`,
+      ENRICHER_OUTPUT_TOPIC: `${run}.ecs`,
+      POLLER_RAW_TOPIC: `${run}.raw`,
+      POLLER_STATE_TOPIC: `${run}.state`,
+      KAFKA_DLQ_TOPIC: `${run}.dlq`,
+      SCHEMA_REGISTRY_URL: `http://127.0.0.1:${(registry.address() as AddressInfo).port}`,
+      SCHEMA_REGISTRY_USERNAME: 'registry-user',
+      SCHEMA_REGISTRY_PASSWORD: password,
+    });
+    assert.equal(code, 1, out);
+    assert.ok(requests > 0, 'the registry was asked');
+    assert.match(out, /pra-pipeline start failed: .*refused/);
+    for (const secret of [password, basic, `registry-user:${password}`]) assert.ok(!out.includes(secret), `a secret was printed:\n${out}`);
+  } finally {
+    registry.closeAllConnections();
+    await new Promise((resolve) => registry.close(resolve));
+    rmSync(dataDir, { recursive: true, force: true });
   }
 });
 

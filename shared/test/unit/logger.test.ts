@@ -51,3 +51,33 @@ test('scrubs bearer and basic credentials inside strings', () => {
   assert.equal(redact('Basic ZGVtbzpkZW1vLXNlY3JldA=='), 'Basic [REDACTED]');
   assert.deepEqual(redact({ list: [{ token: 't0ken' }] }), { list: [{ token: '[REDACTED]' }] });
 });
+
+test('scrubs the decoded and encoded forms of secrets: an API key as id:key, user:password in base64, URL-encoded, URL passwords', () => {
+  const apiKey = Buffer.from('key-id-1:api-key-value-9').toString('base64');
+  const password = 'p@ss w0rd/42';
+  const out = capture();
+  const logger = createLogger({ service: 's', destination: out.destination, secrets: [apiKey, password] });
+  const basic = Buffer.from(`registry-user:${password}`).toString('base64');
+  logger.error(
+    { err: new Error(`rejected key-id-1:api-key-value-9 and api-key-value-9; echoed ${basic}; form user=registry-user&password=${encodeURIComponent(password)}`) },
+    `Quoted back ${apiKey}, decoded ${Buffer.from(apiKey, 'base64').toString('utf8')}`,
+  );
+  logger.warn({ url: 'https://admin:unknown-pass@es.example:9200/_bulk' }, 'Retrying.');
+  const text = out.raw.join('');
+  for (const form of ['api-key-value-9', apiKey, basic, password, encodeURIComponent(password), 'unknown-pass']) {
+    assert.ok(!text.includes(form), `${form} in ${text}`);
+  }
+  assert.match(text, /https:\/\/admin:\[REDACTED\]@es\.example:9200\/_bulk/);
+  // Base64 of the secret at any of the three byte offsets leaves no stretch that decodes back to it.
+  for (const prefix of ['', 'a', 'ab']) {
+    const encoded = Buffer.from(`${prefix}${password}`).toString('base64');
+    const scrubbed = String(redact(encoded, [password]));
+    assert.ok(!scrubbed.includes(encoded), scrubbed);
+    assert.ok(!Buffer.from(scrubbed.replace('[REDACTED]', ''), 'base64').toString('latin1').includes('w0rd'), scrubbed);
+  }
+});
+
+test('scrubText scrubs plain text with the same rules, for output that does not go through the logger', async () => {
+  const { scrubText } = await import('@pra-pipeline/shared');
+  assert.equal(scrubText('id:k3y-s3cret-1 at https://u:p4ss@h/', [Buffer.from('id:k3y-s3cret-1').toString('base64')]), '[REDACTED] at https://u:[REDACTED]@h/');
+});
