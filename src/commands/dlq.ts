@@ -1,8 +1,18 @@
 /**
  * `pra-pipeline dlq`: what is in the dead letter topic and why, and replaying
  * chosen dead letters to the topic they came from once the cause is fixed.
+ *
+ * A dead letter's source-topic header is data, not configuration: replay
+ * writes only to the pipeline's own input topics as configured (an enricher
+ * dead letter to the raw topic, a sink dead letter to the enriched topic),
+ * never to the cursor topic, the dead letter topic or any other, and nothing
+ * at all when one selected dead letter cannot be replayed. Each replayed
+ * record carries where it came from (pra.replay.* headers), and each is logged.
  */
 import { parseArgs } from 'node:util';
+import { enricherSchema } from '@pra-pipeline/enricher/config';
+import { pollerVars } from '@pra-pipeline/poller/config';
+import { sinkSchema } from '@pra-pipeline/sink/config';
 import {
   createIdempotentProducer,
   createKafka,
@@ -14,10 +24,28 @@ import {
   readTopicToEnd,
   type DeadLetter,
   type IHeaders,
+  type Logger,
 } from '@pra-pipeline/shared';
 import { UsageError } from '../cli.js';
 import type { Command } from './command.js';
 import { variablesHelp } from './service-command.js';
+
+/** Headers that record a replay on the replayed record; a later dead letter of it carries them along. */
+export const REPLAY_HEADERS = {
+  from: 'pra.replay.from',
+  time: 'pra.replay.time',
+  errorCode: 'pra.replay.error_code',
+  count: 'pra.replay.count',
+} as const;
+
+const replayVars = {
+  ...kafkaVars,
+  pollerRawTopic: pollerVars.pollerRawTopic,
+  pollerStateTopic: pollerVars.pollerStateTopic,
+  enricherInputTopic: enricherSchema.enricherInputTopic,
+  enricherOutputTopic: enricherSchema.enricherOutputTopic,
+  sinkTopic: sinkSchema.sinkTopic,
+};
 
 const HELP = `Usage:
   pra-pipeline dlq list   [--stage S] [--code C] [--source-topic T] [--limit N] [--json]
@@ -30,6 +58,15 @@ replay  Sends the selected dead letters back to their source topic, with their o
         value and headers (the dead letter headers removed), after the cause is fixed. Event
         ids are deterministic, so a replayed event that was indexed before is not duplicated.
         Replaying does not delete anything from the dead letter topic.
+        Only the pipeline's own input topics are written: an enricher dead letter goes back to
+        the raw topic (ENRICHER_INPUT_TOPIC / POLLER_RAW_TOPIC), a sink dead letter to the
+        enriched topic (ENRICHER_OUTPUT_TOPIC / SINK_TOPIC). One whose source topic is any
+        other (the cursor topic POLLER_STATE_TOPIC, the dead letter topic, an unknown one),
+        whose stage is not one of these, or whose value was cut to fit the dead letter topic,
+        is refused, and then nothing is sent. Each replayed record carries the headers
+        ${REPLAY_HEADERS.from} (dead letter topic/partition/offset), ${REPLAY_HEADERS.time},
+        ${REPLAY_HEADERS.errorCode} (why it was dead-lettered) and ${REPLAY_HEADERS.count}
+        (how many times it was replayed); each is logged as a JSON line on stderr.
 
 Options:
   --stage S         only dead letters from this stage (enricher, sink)
@@ -42,13 +79,53 @@ Options:
   --dry-run         say what replay would send, send nothing
 
 Variables:
-${variablesHelp(kafkaVars).join('\n')}`;
+${variablesHelp(replayVars).join('\n')}`;
 
 interface Entry extends DeadLetter {
   partition: number;
   offset: string;
   /** As read, for a replay that keeps the original headers. */
   rawHeaders: IHeaders | undefined;
+}
+
+/** The topics a dead letter of each stage may go back to, from the configuration. */
+function replayTargets(config: { pollerRawTopic: string; enricherInputTopic: string; enricherOutputTopic: string; sinkTopic: string }): Map<string, Set<string>> {
+  return new Map([
+    ['enricher', new Set([config.enricherInputTopic, config.pollerRawTopic])],
+    ['sink', new Set([config.enricherOutputTopic, config.sinkTopic])],
+  ]);
+}
+
+/** Why `entry` may not be replayed, or undefined when it may. */
+function refusal(entry: Entry, targets: Map<string, Set<string>>, config: { pollerStateTopic: string; kafkaDlqTopic: string }): string | undefined {
+  const topic = entry.sourceTopic;
+  if (!topic) return `it has no ${DLQ_HEADERS.sourceTopic} header`;
+  if (topic === config.pollerStateTopic) return `its source topic "${topic}" is the poller's cursor topic (POLLER_STATE_TOPIC)`;
+  if (topic === config.kafkaDlqTopic) return `its source topic "${topic}" is the dead letter topic itself`;
+  const allowed = targets.get(entry.stage);
+  if (!allowed) return `its stage "${entry.stage}" has no input topic to replay to (enricher or sink)`;
+  if (!allowed.has(topic)) return `its source topic "${topic}" is not the ${entry.stage}'s input topic (${[...allowed].join(' or ')})`;
+  if (entry.truncated) return `its ${entry.truncated} was cut to fit the dead letter topic (${entry.originalBytes ?? '?'} bytes originally); only the head is left`;
+  return undefined;
+}
+
+function replayHeaders(entry: Entry, dlqTopic: string, at: Date): IHeaders {
+  const previous = Number(entry.rawHeaders?.[REPLAY_HEADERS.count]?.toString() ?? 0);
+  return {
+    ...strip(entry.rawHeaders),
+    [REPLAY_HEADERS.from]: `${dlqTopic}/${entry.partition}/${entry.offset}`,
+    [REPLAY_HEADERS.time]: at.toISOString(),
+    [REPLAY_HEADERS.errorCode]: entry.errorCode,
+    [REPLAY_HEADERS.count]: String((Number.isInteger(previous) && previous > 0 ? previous : 0) + 1),
+  };
+}
+
+/** A Kafka failure as one line: the operator needs the reason, not the stack. */
+function kafkaFailure(err: unknown, what: string, logger: Logger): number {
+  const e = err as Error & { type?: string };
+  logger.debug({ err }, what);
+  console.error(`${what}: ${e.type ? `${e.type}: ` : ''}${e.message}`);
+  return 1;
 }
 
 function strip(headers: IHeaders | undefined): IHeaders {
@@ -96,8 +173,8 @@ export const dlqCommand: Command = {
       }
     }
 
-    const { config, secrets } = loadConfig('dlq', kafkaVars);
-    const logger = createLogger({ service: 'dlq', level: 'warn', secrets, destination: process.stderr as never });
+    const { config, secrets } = loadConfig('dlq', replayVars);
+    const logger = createLogger({ service: 'dlq', level: 'info', secrets, destination: process.stderr as never });
     const kafka = createKafka(config, logger);
     const entries: Entry[] = [];
     await readTopicToEnd(
@@ -137,26 +214,66 @@ export const dlqCommand: Command = {
       console.error(`Not in ${config.kafkaDlqTopic} (or filtered out): ${[...wanted].filter((w) => !found.has(w)).join(', ')}`);
       return 1;
     }
-    const bySource = new Map<string, { key: Buffer | null; value: Buffer | null; headers: IHeaders }[]>();
+    const targets = replayTargets(config);
+    const refused = entries.map((e) => [e, refusal(e, targets, config)] as const).filter(([, why]) => why !== undefined);
+    if (refused.length > 0) {
+      for (const [e, why] of refused) console.error(`${e.partition}:${e.offset} cannot be replayed: ${why}.`);
+      console.error(`Nothing was replayed. Replay writes only to the raw topic (${[...targets.get('enricher')!].join(', ')}) and the enriched topic (${[...targets.get('sink')!].join(', ')}); narrow the selection with --offsets, --stage or --source-topic.`);
+      return 1;
+    }
+    const at = new Date();
+    const bySource = new Map<string, { entry: Entry; message: { key: Buffer | null; value: Buffer | null; headers: IHeaders } }[]>();
     for (const e of entries) {
-      if (!e.sourceTopic) {
-        console.error(`${e.partition}:${e.offset} has no ${DLQ_HEADERS.sourceTopic} header; it cannot be replayed.`);
-        return 1;
-      }
       const list = bySource.get(e.sourceTopic) ?? [];
-      list.push({ key: e.key, value: e.value, headers: strip(e.rawHeaders) });
+      list.push({ entry: e, message: { key: e.key, value: e.value, headers: replayHeaders(e, config.kafkaDlqTopic, at) } });
       bySource.set(e.sourceTopic, list);
     }
-    for (const [topic, messages] of bySource) console.log(`${values['dry-run'] ? 'Would replay' : 'Replaying'} ${messages.length} record(s) to ${topic}.`);
+    for (const [topic, list] of bySource) console.log(`${values['dry-run'] ? 'Would replay' : 'Replaying'} ${list.length} record(s) to ${topic}.`);
     if (values['dry-run'] || entries.length === 0) return 0;
-    const producer = createIdempotentProducer(kafka);
-    await producer.connect();
+
+    const admin = kafka.admin();
     try {
-      await producer.sendBatch({ acks: -1, topicMessages: [...bySource].map(([topic, messages]) => ({ topic, messages })) });
+      await admin.connect();
+      const existing = new Set(await admin.listTopics());
+      const missing = [...bySource.keys()].filter((t) => !existing.has(t));
+      if (missing.length > 0) {
+        console.error(`Topic ${missing.join(', ')} does not exist; nothing was replayed.`);
+        return 1;
+      }
+    } catch (err) {
+      return kafkaFailure(err, 'Listing the topics failed; nothing was replayed', logger);
     } finally {
-      await producer.disconnect();
+      await admin.disconnect().catch(() => undefined);
     }
-    console.log(`Replayed ${entries.length} record(s).`);
-    return 0;
+    const producer = createIdempotentProducer(kafka);
+    try {
+      await producer.connect();
+      const written = await producer.sendBatch({ acks: -1, topicMessages: [...bySource].map(([topic, list]) => ({ topic, messages: list.map((x) => x.message) })) });
+      for (const [topic, list] of bySource) {
+        for (const { entry, message } of list) {
+          logger.info(
+            {
+              replay: {
+                from: message.headers[REPLAY_HEADERS.from]?.toString(),
+                to: topic,
+                key: entry.key?.toString() ?? null,
+                stage: entry.stage,
+                errorCode: entry.errorCode,
+                reason: entry.reason,
+                count: Number(message.headers[REPLAY_HEADERS.count]?.toString()),
+              },
+            },
+            'Replayed a dead letter.',
+          );
+        }
+      }
+      const where = written.map((m) => `${m.topicName}/${m.partition} from offset ${m.baseOffset ?? '?'}`).join(', ');
+      console.log(`Replayed ${entries.length} record(s).${where ? ` Written to ${where}.` : ''}`);
+      return 0;
+    } catch (err) {
+      return kafkaFailure(err, 'Replaying failed; some records may have been written (a replay again is harmless: event ids are deterministic)', logger);
+    } finally {
+      await producer.disconnect().catch(() => undefined);
+    }
   },
 };

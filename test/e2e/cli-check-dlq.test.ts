@@ -154,7 +154,7 @@ test('dlq: lists dead letters with their reasons and replays the chosen one to i
     );
   await producer.send({ topic: dlqTopic, acks: -1, messages: [letter(1, 'PIPE_XML_MALFORMED'), letter(2, 'PIPE_ES_ITEM_REJECTED'), letter(3, 'PIPE_XML_MALFORMED')] });
   await producer.disconnect();
-  const env = { KAFKA_BROKERS: stack.kafkaBrokers.join(','), KAFKA_DLQ_TOPIC: dlqTopic };
+  const env = { KAFKA_BROKERS: stack.kafkaBrokers.join(','), KAFKA_DLQ_TOPIC: dlqTopic, ENRICHER_INPUT_TOPIC: source };
 
   const list = await cli(['dlq', 'list', '--code', 'PIPE_XML_MALFORMED'], env);
   assert.equal(list.code, 0, list.out);
@@ -166,17 +166,114 @@ test('dlq: lists dead letters with their reasons and replays the chosen one to i
   const replay = await cli(['dlq', 'replay', '--offsets', '0:2'], env);
   assert.equal(replay.code, 0, replay.out);
   assert.match(replay.out, /Replayed 1 record\(s\)\./);
-  const replayed: { key: string; value: string; headers: string[] }[] = [];
-  await readTopicToEnd(kafka, source, (m) => replayed.push({ key: String(m.key), value: String(m.value), headers: Object.keys(m.headers ?? {}) }), { logger });
+  const replayed: { key: string; value: string; headers: Record<string, string> }[] = [];
+  await readTopicToEnd(
+    kafka,
+    source,
+    (m) => replayed.push({ key: String(m.key), value: String(m.value), headers: Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, String(v)])) }),
+    { logger },
+  );
   assert.equal(replayed.length, 1);
   assert.equal(replayed[0]!.key, 'east/lsid-3');
   assert.equal(replayed[0]!.value, '<session lsid="lsid-3">');
-  assert.ok(replayed[0]!.headers.includes('pra.site'));
-  assert.ok(!replayed[0]!.headers.includes(DLQ_HEADERS.reason), 'dead letter headers travelled with the replay');
+  const headers = replayed[0]!.headers;
+  assert.equal(headers['pra.site'], 'east');
+  assert.ok(!(DLQ_HEADERS.reason in headers), 'dead letter headers travelled with the replay');
+  // The record says where it was replayed from, when, why it had been dead-lettered, and how often.
+  assert.equal(headers['pra.replay.from'], `${dlqTopic}/0/2`);
+  assert.equal(headers['pra.replay.error_code'], 'PIPE_XML_MALFORMED');
+  assert.equal(headers['pra.replay.count'], '1');
+  assert.ok(Math.abs(Date.parse(headers['pra.replay.time'] ?? '') - Date.now()) < 120_000, headers['pra.replay.time']);
+  // And the replay is logged, one JSON line per record.
+  const audit = replay.out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { message: string; replay?: Record<string, unknown> });
+  assert.deepEqual(
+    audit.filter((l) => l.message === 'Replayed a dead letter.').map((l) => l.replay),
+    [{ from: `${dlqTopic}/0/2`, to: source, key: 'east/lsid-3', stage: 'enricher', errorCode: 'PIPE_XML_MALFORMED', reason: 'reason number 3', count: 1 }],
+  );
 
   const missing = await cli(['dlq', 'replay', '--offsets', '0:99'], env);
   assert.equal(missing.code, 1);
   assert.match(missing.out, /Not in .*: 0:99/);
   const usage = await cli(['dlq', 'replay'], env);
   assert.equal(usage.code, 2);
+});
+
+test('dlq replay writes only to the pipeline\'s input topics: never the cursor topic or another one, nothing when one is refused', async () => {
+  const run = uniqueName('dlq-guard');
+  const dlqTopic = `${run}.dlq`;
+  const raw = `${run}.raw`;
+  const enriched = `${run}.ecs`;
+  const state = `${run}.state`;
+  const kafka = createKafka({ kafkaBrokers: stack.kafkaBrokers, kafkaClientId: 'dlq-test' }, logger);
+  const admin = kafka.admin();
+  await admin.connect();
+  await ensureTopics(admin, [{ topic: dlqTopic, numPartitions: 1 }, { topic: raw, numPartitions: 1 }, { topic: enriched, numPartitions: 1 }, { topic: state, numPartitions: 1 }]);
+  await admin.disconnect();
+  const producer = kafka.producer({ idempotent: true });
+  await producer.connect();
+  await producer.send({ topic: state, acks: -1, messages: [{ key: 'east', value: '{"start":1}' }] });
+  const letter = (n: number, stage: string, sourceTopic: string) =>
+    deadLetterMessage(
+      { key: Buffer.from(`east/lsid-${n}`), value: Buffer.from(`value ${n}`), headers: { 'pra.site': 'east' } },
+      { stage, errorCode: 'PIPE_XML_MALFORMED', errorType: 'parser_failed', reason: `reason ${n}`, sourceTopic, sourcePartition: 0, sourceOffset: String(n) },
+    );
+  await producer.send({
+    topic: dlqTopic,
+    acks: -1,
+    messages: [
+      letter(0, 'enricher', state), // a crafted dead letter naming the cursor topic
+      letter(1, 'enricher', `${run}.elsewhere`), // an unknown topic
+      letter(2, 'sink', raw), // the raw topic is not the sink's input
+      letter(3, 'enricher', raw), // a good one
+      letter(4, 'enricher', dlqTopic), // the dead letter topic itself
+    ],
+  });
+  await producer.disconnect();
+  const env = { KAFKA_BROKERS: stack.kafkaBrokers.join(','), KAFKA_DLQ_TOPIC: dlqTopic, ENRICHER_INPUT_TOPIC: raw, POLLER_RAW_TOPIC: raw, ENRICHER_OUTPUT_TOPIC: enriched, SINK_TOPIC: enriched, POLLER_STATE_TOPIC: state };
+  const count = async (topic: string) => {
+    let n = 0;
+    await readTopicToEnd(kafka, topic, () => void n++, { logger });
+    return n;
+  };
+
+  const all = await cli(['dlq', 'replay', '--all'], env);
+  assert.equal(all.code, 1, all.out);
+  assert.match(all.out, /^0:0 cannot be replayed: its source topic ".*\.state" is the poller's cursor topic \(POLLER_STATE_TOPIC\)\.$/m);
+  assert.match(all.out, /^0:1 cannot be replayed: its source topic ".*\.elsewhere" is not the enricher's input topic/m);
+  assert.match(all.out, /^0:2 cannot be replayed: its source topic ".*\.raw" is not the sink's input topic/m);
+  assert.match(all.out, /^0:4 cannot be replayed: its source topic ".*\.dlq" is the dead letter topic itself\.$/m);
+  assert.doesNotMatch(all.out, /^0:3 /m);
+  assert.match(all.out, /Nothing was replayed\./);
+  assert.equal(await count(raw), 0, 'the good one was not sent either');
+  assert.equal(await count(state), 1, 'nothing reached the cursor topic');
+
+  const cursorOnly = await cli(['dlq', 'replay', '--offsets', '0:0'], env);
+  assert.equal(cursorOnly.code, 1, cursorOnly.out);
+  assert.equal(await count(state), 1);
+
+  const good = await cli(['dlq', 'replay', '--offsets', '0:3'], env);
+  assert.equal(good.code, 0, good.out);
+  assert.equal(await count(raw), 1);
+});
+
+test('dlq replay to a topic that does not exist ends in one clear line', async () => {
+  const run = uniqueName('dlq-missing');
+  const dlqTopic = `${run}.dlq`;
+  const kafka = createKafka({ kafkaBrokers: stack.kafkaBrokers, kafkaClientId: 'dlq-test' }, logger);
+  const admin = kafka.admin();
+  await admin.connect();
+  await ensureTopics(admin, [{ topic: dlqTopic, numPartitions: 1 }]);
+  await admin.disconnect();
+  const producer = kafka.producer({ idempotent: true });
+  await producer.connect();
+  await producer.send({
+    topic: dlqTopic,
+    acks: -1,
+    messages: [deadLetterMessage({ key: Buffer.from('k'), value: Buffer.from('v'), headers: {} }, { stage: 'enricher', errorCode: 'PIPE_XML_MALFORMED', errorType: 'parser_failed', reason: 'r', sourceTopic: `${run}.raw`, sourcePartition: 0, sourceOffset: '0' })],
+  });
+  await producer.disconnect();
+  const { code, out } = await cli(['dlq', 'replay', '--all'], { KAFKA_BROKERS: stack.kafkaBrokers.join(','), KAFKA_DLQ_TOPIC: dlqTopic, ENRICHER_INPUT_TOPIC: `${run}.raw` });
+  assert.equal(code, 1, out);
+  assert.match(out, new RegExp(`^Topic ${run}\\.raw does not exist; nothing was replayed\\.$`, 'm'));
+  assert.doesNotMatch(out, /^\s+at /m, 'a stack trace was printed');
 });

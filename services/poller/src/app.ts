@@ -154,7 +154,8 @@ export class PollerApp {
         const client = this.#clients.get(site.name);
         if (!client) return { ok: false, detail: 'starting' };
         const stuck = this.#pollers.get(site.name)?.stuck;
-        if (stuck) return { ok: false, detail: `stuck for ${stuck.cycles} cycle(s) since ${new Date(stuck.since).toISOString()}: ${stuck.reason}` };
+        const health = client.health.ok ? '' : `${client.health.detail}; `;
+        if (stuck) return { ok: false, detail: `${health}stuck for ${stuck.cycles} cycle(s) since ${new Date(stuck.since).toISOString()}: ${stuck.reason}` };
         return { ok: client.health.ok, detail: client.health.detail };
       };
     }
