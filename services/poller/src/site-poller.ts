@@ -27,7 +27,7 @@ import {
 import { CursorDraft, expiredOpen, newCursor, type Cursor } from './cursor.js';
 import { isNoDataError } from './no-data.js';
 import type { ReportQuery } from './pra-client.js';
-import type { OutRecord, Publisher } from './publisher.js';
+import type { OutRecord, Publisher, PublishUnit } from './publisher.js';
 import { retryDecision, type RetryPolicyOptions } from './retry-policy.js';
 import { SessionSplitter, type ErrorItem, type SessionItem } from './session-splitter.js';
 import type { SiteConfig } from './sites.js';
@@ -97,6 +97,8 @@ export class SitePoller {
   #lastCycleOk = false;
   #lastFailure: { request: string; err: unknown } | undefined;
   #stuck: Stuck | undefined;
+  /** A commit failed and may have reached the broker all the same: the committed cursor must be read again. */
+  #uncertain = false;
 
   constructor(deps: SitePollerDeps, cursor: Cursor | undefined) {
     this.#d = deps;
@@ -242,9 +244,7 @@ export class SitePoller {
       try {
         const draft = new CursorDraft(this.#cursor);
         change(draft);
-        const next = this.#result(draft);
-        await unit.commit(next);
-        this.#commit(next);
+        await this.#commitUnit(unit, this.#result(draft));
         return true;
       } catch (err) {
         await unit.abort().catch(() => undefined);
@@ -259,6 +259,28 @@ export class SitePoller {
       maxSeenClosed: this.#d.options.seenClosedMax,
       now: new Date(this.#now()),
     });
+  }
+
+  async #commitUnit(unit: PublishUnit, next: Cursor): Promise<void> {
+    try {
+      await unit.commit(next);
+    } catch (err) {
+      this.#uncertain = true;
+      throw err;
+    }
+    this.#commit(next);
+  }
+
+  /**
+   * Before the next unit after an unknown outcome: the publisher settles the
+   * open transaction and the cursor becomes what is committed, so a unit that
+   * did commit is not published again and one that did not is fetched again.
+   */
+  async #recover(): Promise<void> {
+    const committed = await this.#d.publisher.recover(this.site.name);
+    if (committed) this.#commit(committed);
+    this.#uncertain = false;
+    this.#log.info({ cursor: new Date(this.#cursor.start * 1000).toISOString() }, 'Read the committed cursor again after a commit of unknown outcome.');
   }
 
   #commit(next: Cursor): void {
@@ -280,6 +302,7 @@ export class SitePoller {
   async #withRetry<T>(what: string, signal: AbortSignal | undefined, attempt: () => Promise<T>): Promise<T | undefined> {
     for (let n = 1; ; n++) {
       try {
+        if (this.#uncertain) await this.#recover();
         return await attempt();
       } catch (err) {
         if (signal?.aborted) throw err;
@@ -380,9 +403,7 @@ export class SitePoller {
         if (!unit) return out;
         await flush();
         onSuccess?.(draft);
-        const next = this.#result(draft);
-        await unit.commit(next);
-        this.#commit(next);
+        await this.#commitUnit(unit, this.#result(draft));
         this.#count(counts);
         out.published = counts.open + counts.closed;
         return out;
@@ -416,8 +437,9 @@ export class SitePoller {
   ): OutRecord | undefined {
     // Without an lsid the session cannot be tracked; its digest keys it, so it is published once per content.
     const lsid = item.lsid ?? `digest-${item.digest}`;
-    const obs = { lsid, digest: publishDigest(item), end: item.endTime };
+    const obs = { lsid, digest: publishDigest(item), events: item.events, end: item.endTime };
     const decision = draft.decide(obs);
+    const publishedBefore = draft.publishedBefore(obs);
     draft.observe(obs, nowSec);
     if (decision === 'unchanged') {
       counts.unchanged++;
@@ -450,9 +472,9 @@ export class SitePoller {
     }
     if (item.endTime === undefined) counts.open++;
     else counts.closed++;
-    counts.events += item.events;
+    counts.events += item.events - publishedBefore;
     counts.bytes += item.bytes.length;
-    return { destination: 'raw', key, value: item.bytes, headers };
+    return { destination: 'raw', key, value: item.bytes, headers: { ...headers, [RECORD_HEADERS.publishedBefore]: String(publishedBefore) } };
   }
 
   #headers(window: Window | undefined, query: QueryLabel, fetchedAt: Date): Record<string, string> {

@@ -21,7 +21,7 @@ export function createPollerMetrics(metrics: Metrics) {
     windows: metrics.counter('pra_poller_windows_total', 'Report requests processed, by query and result (data, no_data, failed).', ['site', 'query', 'result']),
     sessionsPublished: metrics.counter('pra_poller_sessions_published_total', 'Sessions written to the raw topic, by state (open, closed).', ['site', 'state']),
     sessionsUnchanged: metrics.counter('pra_poller_sessions_unchanged_total', 'Sessions fetched again but not published because they had not changed.', ['site']),
-    eventsPublished: metrics.counter('pra_poller_events_published_total', 'Events in the sessions written to the raw topic.', ['site']),
+    eventsPublished: metrics.counter('pra_poller_events_published_total', 'New events written to the raw topic: those of the sessions written, less those earlier records of the same sessions carried.', ['site']),
     publishedBytes: metrics.counter('pra_poller_published_bytes_total', 'Bytes of session records written to the raw topic.', ['site']),
     deadLetters: metrics.counter('pra_poller_dead_letters_total', 'Sessions sent to the dead letter topic, by error code.', ['site', 'code']),
     transactions: metrics.counter('pra_poller_transactions_total', 'Kafka transactions, by outcome (committed, aborted).', ['site', 'outcome']),

@@ -38,6 +38,7 @@ export class KafkaSource {
   #failed: string | undefined;
   /** Why the consumer is gone for good (a crash it will not restart from, or a stop nobody asked for). */
   #dead: string | undefined;
+  #deadByStop = false;
   #unsubscribeRoom: (() => void) | undefined;
 
   constructor(options: KafkaSourceOptions) {
@@ -73,18 +74,23 @@ export class KafkaSource {
     consumer.on(events.CRASH, (e) => {
       this.#joined = false;
       if (e.payload.restart) {
+        // kafkajs stops the consumer before it restarts it: that stop was not the end.
+        if (this.#deadByStop) this.#dead = undefined;
         this.#o.logger.warn({ err: e.payload.error }, 'The Kafka consumer crashed; it restarts by itself.');
         return;
       }
       this.#failed = `consumer stopped: ${e.payload.error.message}`;
-      this.#dead ??= `the consumer crashed and does not restart: ${e.payload.error.message}`.slice(0, 300);
+      this.#dead = `the consumer crashed and does not restart: ${e.payload.error.message}`.slice(0, 300);
+      this.#deadByStop = false;
       this.#o.logger.error({ err: e.payload.error }, 'The Kafka consumer crashed and does not restart; /livez fails so that the process is restarted.');
     });
     consumer.on(events.STOP, () => {
       if (this.#stopping || this.#dead !== undefined) return;
+      // A crash stops the consumer first; its CRASH event then says whether it restarts.
       this.#dead = 'the consumer stopped';
+      this.#deadByStop = true;
       this.#failed = this.#dead;
-      this.#o.logger.error('The Kafka consumer stopped unasked; /livez fails so that the process is restarted.');
+      this.#o.logger.debug('The Kafka consumer stopped unasked.');
     });
     this.#unsubscribeRoom = this.#o.stage.indexer.onRoom(() => this.#resumeIfRoom());
     await consumer.connect();
@@ -162,6 +168,7 @@ export class KafkaSource {
     this.#assigned = now;
     this.#joined = true;
     this.#failed = undefined;
+    if (this.#deadByStop) this.#dead = undefined;
     this.#o.logger.info({ topic: this.#o.topic, partitions }, 'Joined the consumer group.');
   }
 
