@@ -112,9 +112,9 @@ export function apicurioHome(): Promise<string> {
   });
 }
 
-/** Elasticsearch's integ-test distribution (bin/, lib/, modules/; no bundled JDK). */
-export function elasticsearchHome(): Promise<string> {
-  const name = `elasticsearch-${ELASTICSEARCH_VERSION}`;
+/** Elasticsearch's integ-test distribution (bin/, lib/, modules/; no bundled JDK) of `version`. */
+export function elasticsearchHome(version: string = ELASTICSEARCH_VERSION): Promise<string> {
+  const name = `elasticsearch-${version}`;
   return cached(name, async (tmp) => {
     const downloads = join(tmp, 'download');
     await mavenCopy(
@@ -123,14 +123,14 @@ export function elasticsearchHome(): Promise<string> {
         {
           groupId: 'org.elasticsearch.distribution.integ-test-zip',
           artifactId: 'elasticsearch',
-          version: ELASTICSEARCH_VERSION,
+          version,
           type: 'zip',
           alone: true,
         },
       ],
       downloads,
     );
-    const archive = join(downloads, `elasticsearch-${ELASTICSEARCH_VERSION}.zip`);
+    const archive = join(downloads, `elasticsearch-${version}.zip`);
     const unpacked = join(tmp, 'unpacked');
     mkdirSync(unpacked);
     try {

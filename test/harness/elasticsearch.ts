@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { elasticsearchHome } from './artifacts.js';
 import { ManagedProcess, freePort, httpGet, run, waitUntil } from './process.js';
 import { JIT_FLAGS, javaHome, type TestServer } from './server.js';
-import { ELASTICSEARCH_VERSION } from './versions.js';
+import { elasticsearchVersion } from './versions.js';
 
 const isRoot = process.getuid?.() === 0;
 export const ES_USER = process.env.PRA_ES_USER ?? 'praes';
@@ -36,7 +36,7 @@ async function ensureUser(log: (line: string) => void): Promise<void> {
  * where that user cannot go (e.g. under /root), a copy in the system temp
  * folder is used, made once per version.
  */
-async function readableHome(home: string): Promise<string> {
+async function readableHome(home: string, version: string): Promise<string> {
   if (!isRoot) return home;
   const readable = async (dir: string) =>
     asUser(['test', '-x', join(dir, 'bin', 'elasticsearch'), '-a', '-r', join(dir, 'lib')]).then(
@@ -44,7 +44,7 @@ async function readableHome(home: string): Promise<string> {
       () => false,
     );
   if (await readable(home)) return home;
-  const copy = join(tmpdir(), 'pra-pipeline-infra', `elasticsearch-${ELASTICSEARCH_VERSION}`);
+  const copy = join(tmpdir(), 'pra-pipeline-infra', `elasticsearch-${version}`);
   if (!existsSync(copy)) {
     const tmp = `${copy}.${process.pid}`;
     cpSync(home, tmp, { recursive: true });
@@ -56,7 +56,8 @@ async function readableHome(home: string): Promise<string> {
 
 export class ElasticsearchServer implements TestServer {
   readonly name = 'elasticsearch';
-  version = ELASTICSEARCH_VERSION;
+  /** The version to run until started, then the one the node reports. */
+  version: string;
   startupMs = 0;
   private proc: ManagedProcess | undefined;
   private home = '';
@@ -67,13 +68,21 @@ export class ElasticsearchServer implements TestServer {
     private readonly httpPort: number,
     private readonly transportPort: number,
     private readonly log: (line: string) => void,
+    private readonly distVersion: string,
   ) {
     this.logFile = join(dir, 'console.log');
+    this.version = distVersion;
   }
 
-  static async create(dir: string, taken: Set<number>, log: (line: string) => void): Promise<ElasticsearchServer> {
+  /** A node of `version` (default: PRA_ES_VERSION, else the pinned 8.x). */
+  static async create(dir: string, taken: Set<number>, log: (line: string) => void, version: string = elasticsearchVersion()): Promise<ElasticsearchServer> {
     mkdirSync(dir, { recursive: true });
-    return new ElasticsearchServer(dir, await freePort(taken), await freePort(taken), log);
+    return new ElasticsearchServer(dir, await freePort(taken), await freePort(taken), log, version);
+  }
+
+  /** The major version (8, 9) of the distribution. */
+  get major(): number {
+    return Number(this.distVersion.split('.')[0]);
   }
 
   get url(): string {
@@ -90,9 +99,9 @@ export class ElasticsearchServer implements TestServer {
 
   /** Per-run config (a copy of the distribution's, with our elasticsearch.yml), data, logs and tmp. */
   private async prepare(): Promise<void> {
-    const dist = await elasticsearchHome();
+    const dist = await elasticsearchHome(this.distVersion);
     if (isRoot) await ensureUser(this.log);
-    this.home = await readableHome(dist);
+    this.home = await readableHome(dist, this.distVersion);
     const config = join(this.dir, 'config');
     cpSync(join(this.home, 'config'), config, { recursive: true });
     // The distribution writes a GC log to ./gc.log; tests do not need one.
@@ -126,7 +135,8 @@ export class ElasticsearchServer implements TestServer {
     if (!this.home) await this.prepare();
     const t0 = Date.now();
     const vars = {
-      ES_JAVA_HOME: javaHome(17, process.env.ES_JAVA_HOME),
+      // 9.x needs Java 21 or newer; 8.x runs on 17.
+      ES_JAVA_HOME: javaHome(this.major >= 9 ? 21 : 17, process.env.ES_JAVA_HOME),
       ES_PATH_CONF: join(this.dir, 'config'),
       ES_TMPDIR: join(this.dir, 'tmp'),
     };

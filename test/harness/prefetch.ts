@@ -4,7 +4,9 @@
  * same on demand.
  */
 import { apicurioHome, elasticsearchHome, kafkaLibs } from './artifacts.js';
+import { ELASTICSEARCH_9_VERSION, ELASTICSEARCH_VERSION } from './versions.js';
 
 const t0 = Date.now();
-const [kafka, registry, es] = await Promise.all([kafkaLibs(), apicurioHome(), elasticsearchHome()]);
-console.log(`Test servers ready in ${((Date.now() - t0) / 1000).toFixed(1)} s:\n  ${kafka}\n  ${registry}\n  ${es}`);
+// Both Elasticsearch lines: npm test runs the sink's integration tests against each.
+const dirs = await Promise.all([kafkaLibs(), apicurioHome(), elasticsearchHome(ELASTICSEARCH_VERSION), elasticsearchHome(ELASTICSEARCH_9_VERSION)]);
+console.log(`Test servers ready in ${((Date.now() - t0) / 1000).toFixed(1)} s:\n  ${dirs.join('\n  ')}`);

@@ -5,8 +5,12 @@
  * on any field missing here.
  */
 
-/** Core Elasticsearch types only (the test cluster has no x-pack types). */
-export type FieldType = 'keyword' | 'long' | 'boolean' | 'ip' | 'date' | 'geo_point' | 'text' | 'object';
+/**
+ * Core Elasticsearch types, plus constant_keyword (x-pack's mapper): the index
+ * setup maps it as keyword on a cluster without that mapper (the bare test
+ * distribution), see indexMappings.
+ */
+export type FieldType = 'keyword' | 'constant_keyword' | 'long' | 'boolean' | 'ip' | 'date' | 'geo_point' | 'text' | 'object';
 
 export interface FieldDefinition {
   /** Dotted path in the document. */
@@ -149,9 +153,9 @@ export const FIELDS: readonly FieldDefinition[] = Object.freeze([
   f(`${BPA}.system_information.category.description.field.text`, 'keyword', 'Column label.'),
   f(`${BPA}.system_information.category.name`, 'keyword', 'Category name.'),
   f(`${BPA}.timestamp`, 'date', 'The time at which the event occurred.'),
-  ecs('data_stream.dataset', 'keyword', 'Data stream dataset.'),
-  ecs('data_stream.namespace', 'keyword', 'Data stream namespace.'),
-  ecs('data_stream.type', 'keyword', 'Data stream type.'),
+  ecs('data_stream.dataset', 'constant_keyword', 'Data stream dataset.'),
+  ecs('data_stream.namespace', 'constant_keyword', 'Data stream namespace.'),
+  ecs('data_stream.type', 'constant_keyword', 'Data stream type.'),
   ...endpoint('destination', 'endpoint or user the action was directed to'),
   ecs('ecs.version', 'keyword', 'ECS version the document conforms to.'),
   ecs('error.message', 'text', 'Conversion errors; the event is indexed anyway (event.kind pipeline_error).', { array: true }),
@@ -160,6 +164,9 @@ export const FIELDS: readonly FieldDefinition[] = Object.freeze([
   ecs('event.created', 'date', 'When the poller fetched the report.'),
   ecs('event.dataset', 'keyword', 'Event dataset.'),
   ecs('event.id', 'keyword', 'Deterministic id from site, session, position, timestamp and type; the document _id.'),
+  ecs('event.ingested', 'date', 'When Elasticsearch received the document: set by the final ingest pipeline the sink installs (else by the sink when it sends the bulk request); never on the topic.', {
+    laterThanSchema: true,
+  }),
   ecs('event.kind', 'keyword', 'event, or pipeline_error when a conversion failed.'),
   ecs('event.module', 'keyword', 'Event module.'),
   ecs('event.original', 'keyword', 'The stage-A record as JSON (only with preserve_original_event).', { storedOnly: true }),
@@ -207,14 +214,21 @@ export function fieldTree(fields: readonly FieldDefinition[] = FIELDS): FieldNod
 
 type Mapping = Record<string, unknown>;
 
-function mapping(node: FieldNode): Mapping {
+export interface MappingOptions {
+  /** The cluster has the constant_keyword mapper; without it those fields map as keyword. Default true. */
+  constantKeyword?: boolean;
+}
+
+function mapping(node: FieldNode, options: MappingOptions): Mapping {
   const def = node.definition;
   if (node.children.size > 0 || def?.type === 'object') {
     const properties: Record<string, Mapping> = {};
-    for (const [name, child] of node.children) properties[name] = mapping(child);
+    for (const [name, child] of node.children) properties[name] = mapping(child, options);
     return { type: 'object', properties };
   }
   if (def === undefined) throw new Error('Field tree leaf without a definition');
+  // The value is set by the first document of each backing index (data_stream.*).
+  if (def.type === 'constant_keyword') return options.constantKeyword === false ? { type: 'keyword', ignore_above: 1024 } : { type: 'constant_keyword' };
   const m: Mapping = { type: def.type };
   if (def.storedOnly) Object.assign(m, { index: false, doc_values: false });
   if (def.lenient) m.ignore_malformed = true;
@@ -230,8 +244,8 @@ function mapping(node: FieldNode): Mapping {
  * typed, anything else stored in _source but not indexed (`dynamic: false`),
  * so one unexpected value never makes a bulk item fail.
  */
-export function indexMappings(): { dynamic: false; properties: Record<string, Mapping> } {
+export function indexMappings(options: MappingOptions = {}): { dynamic: false; properties: Record<string, Mapping> } {
   const properties: Record<string, Mapping> = {};
-  for (const [name, child] of fieldTree().children) properties[name] = mapping(child);
+  for (const [name, child] of fieldTree().children) properties[name] = mapping(child, options);
   return { dynamic: false, properties };
 }

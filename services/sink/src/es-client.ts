@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { Client, type ClientOptions } from '@elastic/elasticsearch';
 import type { Logger } from '@pra-pipeline/shared';
 import type { BulkResponse, BulkSend } from './bulk-indexer.js';
+import { sinkStampsIngested } from './index-setup.js';
+import { stampIngested } from './ingested-stamp.js';
 
 export interface EsConnectionOptions {
   esNode?: readonly string[] | undefined;
@@ -42,15 +44,21 @@ export function createEsClient(config: EsConnectionOptions, logger?: Logger): Cl
   return new Client(esClientOptions(config, logger));
 }
 
-/** `_bulk` with a prepared NDJSON body; the response keeps only what classification needs. */
+/**
+ * `_bulk` with a prepared NDJSON body; the response keeps only what
+ * classification needs. `pipeline=_none` skips any default pipeline (Fleet's
+ * template names the integration's, for raw agent events); final pipelines
+ * still run. Where the index setup found no way to run ours, the body is
+ * stamped with event.ingested here (ingested-stamp.ts).
+ */
 export function bulkSender(client: Client, requestTimeoutMs: number): BulkSend {
   return async (body, signal) =>
     (await client.transport.request(
       {
         method: 'POST',
         path: '/_bulk',
-        querystring: { filter_path: 'errors,items.*.status,items.*.error' },
-        bulkBody: body,
+        querystring: { filter_path: 'errors,items.*.status,items.*.error', pipeline: '_none' },
+        bulkBody: sinkStampsIngested(client) ? stampIngested(body) : body,
       },
       { signal, requestTimeout: requestTimeoutMs },
     )) as BulkResponse;

@@ -11,7 +11,7 @@ import { xmlToRecords } from '../../src/stage-a.js';
 import { recordsToDocuments, type EcsDocument } from '../../src/stage-b.js';
 import { REPO_ROOT, testdata } from '../testdata.js';
 
-const CORE_TYPES = new Set(['keyword', 'long', 'boolean', 'ip', 'date', 'geo_point', 'text', 'object']);
+const CORE_TYPES = new Set(['keyword', 'constant_keyword', 'long', 'boolean', 'ip', 'date', 'geo_point', 'text', 'object']);
 
 /** Every leaf path of a document; arrays of objects keep their path. */
 function leafPaths(value: unknown, path: string, out: Set<string>): Set<string> {

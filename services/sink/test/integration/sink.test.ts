@@ -59,8 +59,13 @@ test('documents from the enriched topic are searchable with the template\'s mapp
 
   const template = await es.indices.getIndexTemplate({ name: sink.config.indexTemplateName });
   const t = template.index_templates[0]?.index_template;
-  assert.ok(t && (t.priority ?? 0) > 200);
+  // Below Fleet's integration template (200), which wins where both are installed.
+  assert.ok(t && (t.priority ?? 0) > 100 && (t.priority ?? 0) < 200);
   assert.ok(t.data_stream);
+  assert.ok(t.composed_of.includes(`${sink.config.indexTemplateName}@package`));
+  // event.ingested on every document: by the final pipeline, or by the sink where the cluster has no ingest processors.
+  const stamped = await es.count({ index: dataStream(n.namespace), query: { range: { 'event.ingested': { gte: 'now-10m', lte: 'now+1m' } } } });
+  assert.equal(stamped.count, 300);
   assert.equal(await metricValue(sink.metrics, 'pra_sink_documents_indexed_total'), 300);
 });
 

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { ConfigError } from '@pra-pipeline/shared';
 import { loadSinkConfig } from '../../src/config.js';
 import { esClientOptions } from '../../src/es-client.js';
-import { indexTemplateBody, ilmPolicyBody } from '../../src/index-setup.js';
+import { CUSTOM_COMPONENT, FLEET_PRIORITY, ilmPolicyBody, indexTemplateBody, packageComponentBody, packageComponentName } from '../../src/index-setup.js';
 
 const base = { KAFKA_BROKERS: 'localhost:9092', SCHEMA_REGISTRY_URL: 'http://localhost:8080/apis/ccompat/v7', ES_NODE: 'http://localhost:9200' };
 
@@ -25,7 +25,8 @@ test('defaults load and variables are named after their keys', () => {
   assert.equal(config.indexReplicas, 0);
   assert.equal(config.sinkTopic, 'pra.ecs.access-session.v1');
   assert.equal(config.kafkaDlqTopic, 'pra.dlq.v1');
-  assert.ok(config.indexTemplatePriority > 200);
+  assert.equal(config.indexTemplatePriority, 150);
+  assert.equal(loadSinkConfig({ env: base }).config.indexReplicas, undefined);
 });
 
 test('cross-field problems name their variable', () => {
@@ -54,20 +55,39 @@ test('client options: TLS verification on by default, one auth method, no client
   assert.deepEqual(cloud.auth, { username: 'u', password: 'p' });
 });
 
-test('the template is a data stream template above Fleet\'s priority, with no pipeline; ILM only when given', () => {
+test('the template composes the stack\'s templates present, our @package and the @custom hooks, below Fleet\'s priority', () => {
+  const { config } = loadSinkConfig({ env: { ...base, INDEX_SHARDS: '2', INDEX_REFRESH_INTERVAL: '10s' } });
+  const bare = indexTemplateBody(config, { stackComponents: [] }) as { index_patterns: string[]; data_stream: object; priority: number; composed_of: string[]; ignore_missing_component_templates: string[] };
+  assert.deepEqual(bare.index_patterns, ['logs-beyondtrust_pra.access_session-*']);
+  assert.deepEqual(bare.data_stream, {});
+  assert.ok(bare.priority > 100 && bare.priority < FLEET_PRIORITY);
+  assert.deepEqual(bare.composed_of, [packageComponentName(config), 'logs@custom', 'beyondtrust_pra@custom', CUSTOM_COMPONENT]);
+  assert.deepEqual(bare.ignore_missing_component_templates, ['logs@custom', 'beyondtrust_pra@custom', CUSTOM_COMPONENT]);
+  const stack = indexTemplateBody(config, { stackComponents: ['ecs@mappings', 'logs@settings', 'logs@mappings'] }) as { composed_of: string[] };
+  assert.deepEqual(stack.composed_of, ['logs@mappings', 'logs@settings', packageComponentName(config), 'logs@custom', 'beyondtrust_pra@custom', CUSTOM_COMPONENT, 'ecs@mappings']);
+});
+
+test('@package: settings, replicas, final pipeline; ILM where the cluster has it, else the data stream lifecycle', () => {
   const { config } = loadSinkConfig({ env: { ...base, INDEX_SHARDS: '2', INDEX_REFRESH_INTERVAL: '10s' } });
   const mappings = { dynamic: false, properties: { a: { type: 'keyword' } } };
-  const body = indexTemplateBody(config, mappings, undefined) as { index_patterns: string[]; data_stream: object; priority: number; template: { settings: Record<string, unknown>; mappings: unknown } };
-  assert.deepEqual(body.index_patterns, ['logs-beyondtrust_pra.access_session-*']);
-  assert.deepEqual(body.data_stream, {});
-  assert.equal(body.priority, 300);
-  assert.equal(body.template.mappings, mappings);
-  assert.equal(body.template.settings.number_of_shards, 2);
-  assert.equal(body.template.settings.refresh_interval, '10s');
-  assert.equal(body.template.settings.default_pipeline, '_none');
-  assert.equal('lifecycle.name' in body.template.settings, false);
-  const withIlm = indexTemplateBody(config, mappings, 'p1') as { template: { settings: Record<string, unknown> } };
-  assert.equal(withIlm.template.settings['lifecycle.name'], 'p1');
+  type Pkg = { template: { settings: { index: Record<string, unknown> }; mappings: unknown; lifecycle?: Record<string, unknown> } };
+  const features = { ilm: false, stackComponents: [], constantKeyword: false };
+  const bare = packageComponentBody({ ...config, ilmDeleteAfter: 90 * 86_400_000 }, features, mappings, undefined) as Pkg;
+  assert.equal(bare.template.mappings, mappings);
+  assert.equal(bare.template.settings.index.number_of_shards, 2);
+  assert.equal(bare.template.settings.index.auto_expand_replicas, '0-1');
+  assert.equal('number_of_replicas' in bare.template.settings.index, false);
+  assert.equal(bare.template.settings.index.refresh_interval, '10s');
+  assert.equal(bare.template.settings.index.default_pipeline, '_none');
+  assert.equal(bare.template.settings.index.final_pipeline, '_none');
+  assert.equal('lifecycle' in bare.template.settings.index, false);
+  assert.deepEqual(bare.template.lifecycle, { enabled: true, data_retention: '90d' });
+  const ilm = packageComponentBody({ ...config, indexReplicas: 2 }, { ...features, ilm: true }, mappings, 'p-final') as Pkg;
+  assert.deepEqual(ilm.template.settings.index.lifecycle, { name: config.ilmPolicy });
+  assert.equal(ilm.template.lifecycle, undefined);
+  assert.equal(ilm.template.settings.index.number_of_replicas, 2);
+  assert.equal(ilm.template.settings.index.auto_expand_replicas, false);
+  assert.equal(ilm.template.settings.index.final_pipeline, 'p-final');
   const policy = ilmPolicyBody({ ...config, ilmDeleteAfter: 90 * 86_400_000 }) as { policy: { phases: Record<string, { min_age: string; actions: Record<string, { max_age?: string }> }> } };
   assert.equal(policy.policy.phases.hot?.actions.rollover?.max_age, '30d');
   assert.equal(policy.policy.phases.delete?.min_age, '90d');
