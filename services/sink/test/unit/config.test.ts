@@ -92,3 +92,14 @@ test('@package: settings, replicas, final pipeline; ILM where the cluster has it
   assert.equal(policy.policy.phases.hot?.actions.rollover?.max_age, '30d');
   assert.equal(policy.policy.phases.delete?.min_age, '90d');
 });
+
+test('SINK_SITE_NAMESPACES is site=namespace pairs with valid namespaces; PIPELINE_SIGNING_KEY is at least 32 bytes and secret', () => {
+  const { config, secrets } = loadSinkConfig({ env: { ...base, SINK_SITE_NAMESPACES: 'site-a=tenant_a,site-b=tenantb', PIPELINE_SIGNING_KEY: 'k'.repeat(32) } });
+  assert.equal(config.sinkSiteNamespaces, 'site-a=tenant_a,site-b=tenantb');
+  assert.ok(secrets.includes('k'.repeat(32)));
+  assert.equal(config.sinkUnknownSchemaAttempts, 5);
+  assert.equal(config.kafkaDlqMaxMessageBytes, 17 * 1024 * 1024);
+  assert.deepEqual(problems({ ...base, SINK_SITE_NAMESPACES: 'site-a=..' }), ['SINK_SITE_NAMESPACES: site site-a: the namespace ".." is not a name']);
+  assert.deepEqual(problems({ ...base, SINK_SITE_NAMESPACES: 'site-a' }), ['SINK_SITE_NAMESPACES: "site-a" is not site=namespace']);
+  assert.deepEqual(problems({ ...base, PIPELINE_SIGNING_KEY: 'short' }), ['PIPELINE_SIGNING_KEY: must be at least 32 bytes (e.g. openssl rand -base64 48)']);
+});

@@ -95,3 +95,36 @@ test('the bulk body is the operations back to back', () => {
   assert.equal(bulkBody([{ operation: a }, { operation: b }]).toString(), `${a.toString()}${b.toString()}`);
   assert.equal(bulkBody([{ operation: a }, { operation: b }]).toString().split('\n').length, 5);
 });
+
+test('a schema not found is PIPE_SCHEMA_UNKNOWN (retried a bounded number of times by the stage); plain JSON is refused where the wire format is required', async () => {
+  const wire = Buffer.concat([Buffer.from([0, 0, 0, 0, 9]), Buffer.from(JSON.stringify(doc))]);
+  const notFound = Object.assign(new Error('Schema 9 not found'), { status: 404 });
+  await assert.rejects(parseValue(wire, async () => Promise.reject(notFound)), (err: unknown) => err instanceof PipelineError && err.code === 'PIPE_SCHEMA_UNKNOWN' && err.retryable);
+  const checked: number[] = [];
+  await parseValue(wire, async () => doc, { checkSchema: async (id) => void checked.push(id) });
+  assert.deepEqual(checked, [9]);
+  await assert.rejects(
+    parseValue(Buffer.from(JSON.stringify(doc)), undefined, { requireWireFormat: true }),
+    (err: unknown) => err instanceof PipelineError && err.code === 'PIPE_RECORD_UNTRUSTED' && /plain JSON/.test(err.message),
+  );
+});
+
+test('with SINK_SITE_NAMESPACES the data stream is the one of the key\'s site, and a document that disagrees is untrusted', () => {
+  const siteNamespaces = new Map([['site-a', 'prod'], ['site-b', 'other']]);
+  assert.equal(toSinkDocument(doc, undefined, { key: 'site-a/1', siteNamespaces }).index, 'logs-beyondtrust_pra.access_session-prod');
+  const untrusted: [unknown, Parameters<typeof toSinkDocument>[2], RegExp][] = [
+    [doc, { key: 'site-b/1', siteNamespaces }, /is not "other", the namespace configured for site "site-b"/],
+    [doc, { key: 'site-c/1', siteNamespaces }, /Site "site-c" has no namespace/],
+    [doc, { key: 'no-slash', siteNamespaces }, /not <site>\/<lsid>/],
+    [doc, { key: null, siteNamespaces }, /not <site>\/<lsid>/],
+    [doc, { key: 'site-a/1', siteHeader: 'site-b', siteNamespaces }, /pra.site header/],
+    [{ ...doc, data_stream: { ...doc.data_stream, type: 'metrics' } }, { key: 'site-a/1', siteNamespaces }, /data_stream.type "metrics"/],
+    [{ ...doc, data_stream: { ...doc.data_stream, dataset: 'other.dataset' } }, { key: 'site-a/1' }, /data_stream.dataset "other.dataset"/],
+  ];
+  for (const [document, tenancy, reason] of untrusted) {
+    assert.throws(() => toSinkDocument(document, undefined, tenancy), (err: unknown) => err instanceof PipelineError && err.code === 'PIPE_RECORD_UNTRUSTED' && reason.test(err.message), String(reason));
+  }
+  // Unset, the document's namespace is taken when it is valid, and ".." is not.
+  assert.equal(toSinkDocument(doc, undefined, { key: 'site-b/1' }).index, 'logs-beyondtrust_pra.access_session-prod');
+  assert.throws(() => toSinkDocument({ ...doc, data_stream: { namespace: '..' } }, undefined), /not a name/);
+});
