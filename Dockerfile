@@ -5,13 +5,13 @@
 #
 # Stages: deps (production node_modules only), build (full install + tsc -b),
 # runtime (node on Alpine, no npm, no compiler, no sources, runs as uid 1000).
-# Expected size: about 150 MB unpacked, 50 MB compressed. The Node 20 Alpine
-# base is ~130 MB, of which npm, corepack and yarn (~20 MB) are removed; the
-# production dependencies are ~65 MB as installed and ~35 MB once type
+# Size: the Node 24 Alpine base, less npm, corepack and yarn (~20 MB), which are
+# removed; the production dependencies are ~65 MB as installed and ~35 MB once type
 # declarations, source maps and markdown are pruned; the compiled code is ~2 MB.
 # Alpine (musl) is fine because no dependency ships a native addon.
 
-ARG NODE_IMAGE=node:20-alpine
+# Node 24, the LTS that CI tests on (scripts/install-node.sh; docs/deploy.md, "Node.js").
+ARG NODE_IMAGE=node:24-alpine
 
 FROM ${NODE_IMAGE} AS base
 WORKDIR /app

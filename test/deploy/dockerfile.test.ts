@@ -74,3 +74,18 @@ test('.dockerignore keeps the build context to sources and manifests', () => {
   const ignored = readFileSync(join(repoRoot, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
   for (const entry of ['**/node_modules', '**/dist', '.git', '.infra', '**/test', '.env']) assert.ok(ignored.includes(entry), entry);
 });
+
+test('the image is built on the Node LTS that CI tests on, and engines covers it', () => {
+  const image = /^ARG NODE_IMAGE=node:(\d+)-alpine$/m.exec(dockerfile);
+  assert.ok(image, 'ARG NODE_IMAGE=node:<major>-alpine');
+  const installed = /^NODE_VERSION=\$\{1:-(\d+)\.\d+\.\d+\}$/m.exec(readFileSync(join(repoRoot, 'scripts', 'install-node.sh'), 'utf8'));
+  assert.ok(installed, 'scripts/install-node.sh pins NODE_VERSION');
+  assert.equal(image[1], installed[1], 'the Dockerfile and CI use the same Node major');
+  assert.ok(Number(image[1]) >= 22 && Number(image[1]) % 2 === 0, `Node ${image[1]} is not a maintained LTS line`);
+  const engines = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node;
+  assert.deepEqual(engines.split('||').map((r) => r.trim()), ['^20.19.0', `^${image[1]}.0.0`], 'engines: the first-look Node and the tested LTS');
+  const ci = readFileSync(join(repoRoot, '.ci', 'run'), 'utf8');
+  assert.match(ci, /node_bin=\$\(bash scripts\/install-node\.sh\)/);
+  assert.match(ci, /export PATH="\$node_bin:\$PATH"/);
+  assert.ok(ci.indexOf('install-node.sh') < ci.indexOf('\nnpm test'), 'the LTS is on PATH before npm test');
+});
