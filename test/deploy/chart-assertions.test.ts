@@ -195,6 +195,23 @@ test('secrets come only from existing Secrets, by reference', () => {
   // Without SASL no credentials are referenced at all.
   const plain = envOf(container(rendered(''), 'sink'));
   assert.equal(plain.has('KAFKA_SASL_PASSWORD'), false);
+  assert.equal(plain.has('PIPELINE_SIGNING_KEY'), false);
+});
+
+test('record signing: the enricher and the sink get the same key from one Secret; the poller none', () => {
+  const objects = rendered('production-values.yaml');
+  for (const stage of ['enricher', 'sink']) {
+    assert.deepEqual(envOf(container(objects, stage)).get('PIPELINE_SIGNING_KEY').valueFrom.secretKeyRef, { name: 'pra-pipeline-signing', key: 'signing-key' });
+  }
+  assert.equal(envOf(container(objects, 'poller')).has('PIPELINE_SIGNING_KEY'), false);
+});
+
+test('the sink\'s site namespaces come from the poller\'s sites, or from sink.siteNamespaces', () => {
+  const sinkConfig = (objects: readonly K8sObject[]) => one(objects, 'ConfigMap', name('sink')).data as Record<string, string>;
+  assert.equal(sinkConfig(rendered('production-values.yaml')).SINK_SITE_NAMESPACES, 'eu=prod_eu,us=prod');
+  assert.equal(sinkConfig(rendered('')).SINK_SITE_NAMESPACES, undefined, 'no sites, no map');
+  const explicit = parseObjects(helmTemplate({ set: ['sink.siteNamespaces.b=tenant_b', 'sink.siteNamespaces.a=tenant_a'] }));
+  assert.equal(sinkConfig(explicit).SINK_SITE_NAMESPACES, 'a=tenant_a,b=tenant_b');
 });
 
 test('extra env, envFrom and the env map reach the container', () => {

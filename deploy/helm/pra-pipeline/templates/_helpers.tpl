@@ -148,6 +148,13 @@ Call with (dict "root" $ "stage" "sink").
       name: {{ $v.schemaRegistry.existingSecret }}
       key: {{ $v.schemaRegistry.passwordKey }}
 {{- end }}
+{{- if and (ne .stage "poller") $v.signing.existingSecret }}
+- name: PIPELINE_SIGNING_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ $v.signing.existingSecret }}
+      key: {{ $v.signing.key }}
+{{- end }}
 {{- include (printf "pra-pipeline.%sSecretEnv" .stage) .root }}
 {{- with $s.extraEnv }}
 {{ toYaml . }}

@@ -49,6 +49,22 @@ helper emits EnvVar entries that reference existing Secrets.
 {{- if $v.elasticsearch.tls.existingSecret }}
 {{- $_ := set .c "ES_CA_FILE" (printf "/etc/pra-pipeline/es-tls/%s" $v.elasticsearch.tls.caKey) }}
 {{- end }}
+{{- $namespaces := dict }}
+{{- range $site, $ns := $v.sink.siteNamespaces }}
+{{- $_ := set $namespaces $site $ns }}
+{{- end }}
+{{- if and (not $v.sink.siteNamespaces) $v.poller.enabled }}
+{{- range $v.poller.sites }}
+{{- $_ := set $namespaces .name (default $v.poller.namespace (default dict .options).namespace) }}
+{{- end }}
+{{- end }}
+{{- if $namespaces }}
+{{- $pairs := list }}
+{{- range $site, $ns := $namespaces }}
+{{- $pairs = append $pairs (printf "%s=%s" $site $ns) }}
+{{- end }}
+{{- $_ := set .c "SINK_SITE_NAMESPACES" (join "," $pairs) }}
+{{- end }}
 {{- end }}
 
 {{- define "pra-pipeline.sinkSecretEnv" -}}
