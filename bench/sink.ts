@@ -43,6 +43,7 @@ export async function sinkBench(ctx: BenchContext): Promise<BenchResult> {
   const registry = createRegistry({ schemaRegistryUrl: stack.schemaRegistryUrl });
   const topics: string[] = [];
   const subject = `${run}.ecs-value`;
+  const subjects = [subject];
   const es = new Client({ node: stack.esNode, compression: true, requestTimeout: 60_000 });
   const sinkRates: number[] = [];
   const helperRates: number[] = [];
@@ -64,6 +65,10 @@ export async function sinkBench(ctx: BenchContext): Promise<BenchResult> {
     for (let i = 0; i < iterations; i++) {
       // The sink: a topic filled beforehand, then the process drains it.
       const topic = `${run}.ecs.${i}`;
+      // The sink takes only the schema ids of its topic's subject (<topic>-value).
+      const topicSubject = `${topic}-value`;
+      subjects.push(topicSubject);
+      header.writeUInt32BE(await registerJsonSchema(registry, topicSubject, documentJsonSchema()), 1);
       const messages = wire(withNamespace(namespaceOf('sink', i)));
       topics.push(topic, `${run}.dlq.${i}`);
       const admin = kafka.admin();
@@ -162,7 +167,7 @@ export async function sinkBench(ctx: BenchContext): Promise<BenchResult> {
   } finally {
     await es.close();
     await deleteTopics(kafka, topics);
-    await deleteSubject(stack.schemaRegistryUrl, subject);
+    for (const s of subjects) await deleteSubject(stack.schemaRegistryUrl, s);
   }
 }
 

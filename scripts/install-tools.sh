@@ -16,8 +16,9 @@ set -euo pipefail
 HELM_VERSION=v3.22.0
 KUBECONFORM_VERSION=v0.7.0
 KUBERNETES_VALIDATE_VERSION=1.37.0
-# The Kubernetes versions the chart is validated against (kubeVersion in Chart.yaml is >=1.27).
-KUBERNETES_VERSIONS="1.29.0 1.33.0"
+# The Kubernetes versions the chart is validated against: the oldest it supports
+# (kubeVersion in Chart.yaml is >=1.27) and the newest release.
+KUBERNETES_VERSIONS="1.27.0 1.37.0"
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 infra=${PRA_INFRA_DIR:-$root/.infra}

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -14,7 +14,7 @@ import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitorin
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
 import { TriggerAuthentication } from '@kubernetes-models/keda/keda.sh/v1alpha1/TriggerAuthentication';
-import { KUBERNETES_VERSIONS, chartDir, ciValuesFiles, helmTemplate, kubernetesSchemaDir, parseObjects, rendered, run, tool, type K8sObject } from './tools.js';
+import { KUBERNETES_VERSIONS, RENDER_KUBE_VERSION, chartDir, ciValuesFiles, helmTemplate, kubernetesSchemaDir, parseObjects, rendered, repoRoot, run, tool, type K8sObject } from './tools.js';
 
 const CRD_MODELS: Record<string, new (data: never) => { validate(): void }> = {
   'monitoring.coreos.com/v1/ServiceMonitor': ServiceMonitor as never,
@@ -64,20 +64,68 @@ function kubeconform(files: Record<string, readonly K8sObject[]>, version: strin
 }
 
 const VALUES = ['', ...ciValuesFiles()];
+const bareRenders = new Map<string, K8sObject[]>();
+/** The rendering on a cluster without the Prometheus Operator and KEDA (no --api-versions). */
+function renderedBare(file: string): K8sObject[] {
+  let objects = bareRenders.get(file);
+  if (!objects) {
+    objects = parseObjects(helmTemplate({ ...(file ? { valuesFile: file } : {}), apiVersions: [] }));
+    bareRenders.set(file, objects);
+  }
+  return objects;
+}
+const label = (file: string, bare: boolean) => `${bare ? 'bare-' : ''}${file.replace(/\.yaml$/, '') || 'defaults'}`;
 const validations = new Map<string, ReturnType<typeof kubeconform>>();
-/** kubeconform over every values file's rendering, once per Kubernetes version. */
+/** kubeconform over every values file's rendering, with and without the operators' APIs, once per Kubernetes version. */
 function validation(version: string): ReturnType<typeof kubeconform> {
   let result = validations.get(version);
   if (!result) {
-    result = kubeconform(Object.fromEntries(VALUES.map((f) => [f.replace(/\.yaml$/, ''), rendered(f)])), version);
+    result = kubeconform(
+      Object.fromEntries(VALUES.flatMap((f) => [[label(f, false), rendered(f)], [label(f, true), renderedBare(f)]])),
+      version,
+    );
     validations.set(version, result);
   }
   return result;
 }
 
+function assertValid(file: string, bare: boolean): void {
+  const objects = bare ? renderedBare(file) : rendered(file);
+  assert.ok(objects.length > 0, 'helm template rendered nothing');
+  const builtIn = objects.filter((o) => !CRD_KINDS.includes(o.kind));
+  for (const version of KUBERNETES_VERSIONS) {
+    const result = validation(version);
+    const mine = result.resources.filter((r) => r.filename === `${label(file, bare)}.yaml`);
+    const bad = mine.filter((r) => r.status !== 'statusValid' && r.status !== 'statusSkipped');
+    assert.deepEqual(bad.map((r) => `${r.kind} ${r.name}: ${r.status} ${r.msg}`), [], `kubeconform (Kubernetes ${version}) rejected ${label(file, bare)}`);
+    const valid = mine.filter((r) => r.status === 'statusValid').map((r) => `${r.kind}/${r.name}`).sort();
+    assert.deepEqual(valid, builtIn.map((o) => `${o.kind}/${o.metadata.name}`).sort(), `kubeconform (Kubernetes ${version}) did not validate every object:\n${result.out.slice(0, 2000)}`);
+  }
+  for (const object of objects.filter((o) => CRD_KINDS.includes(o.kind))) {
+    const Model = CRD_MODELS[`${object.apiVersion}/${object.kind}`];
+    assert.ok(Model, `no schema for ${object.apiVersion} ${object.kind}`);
+    assert.doesNotThrow(() => new Model(object as never).validate(), `${object.kind} ${object.metadata.name} in ${label(file, bare)}`);
+  }
+}
+
+test('the Kubernetes versions checked are the oldest the chart supports and the newest, as scripts/install-tools.sh installs them', () => {
+  const kubeVersion = /^kubeVersion:\s*">=(\d+\.\d+)\.\d+(-0)?"$/m.exec(readFileSync(join(chartDir, 'Chart.yaml'), 'utf8'));
+  assert.ok(kubeVersion, 'Chart.yaml kubeVersion is a lower bound');
+  assert.equal(KUBERNETES_VERSIONS[0], `${kubeVersion[1]}.0`, 'the oldest version checked is the chart\'s lower bound');
+  assert.equal(KUBERNETES_VERSIONS.at(-1), RENDER_KUBE_VERSION, 'the newest version checked is the one rendered for');
+  const script = readFileSync(join(repoRoot, 'scripts', 'install-tools.sh'), 'utf8');
+  assert.match(script, new RegExp(`^KUBERNETES_VERSIONS="${KUBERNETES_VERSIONS.join(' ')}"$`, 'm'));
+});
+
+test('the README\'s helm install on a bare cluster: no monitoring or KEDA objects, every object valid', () => {
+  const objects = renderedBare('');
+  assert.deepEqual(objects.filter((o) => CRD_KINDS.includes(o.kind)).map((o) => o.kind), []);
+  assertValid('', true);
+});
+
 test('the chart has ci values files for the usual combinations', () => {
   const files = ciValuesFiles();
-  for (const name of ['default', 'production', 'keda', 'geoipupdate', 'minimal', 'poller-shard']) {
+  for (const name of ['default', 'production', 'keda', 'geoipupdate', 'minimal', 'poller-shard', 'extras']) {
     assert.ok(files.includes(`${name}-values.yaml`), `ci/${name}-values.yaml is missing (have ${files.join(', ')})`);
   }
 });
@@ -91,24 +139,10 @@ test('helm lint --strict passes with every ci values file', () => {
 });
 
 for (const file of VALUES) {
-  const label = file ? `ci/${file}` : 'the default values';
-  test(`${label}: every rendered object is valid for Kubernetes ${KUBERNETES_VERSIONS.join(' and ')}`, () => {
-    const objects = rendered(file);
-    assert.ok(objects.length > 0, 'helm template rendered nothing');
-    const builtIn = objects.filter((o) => !CRD_KINDS.includes(o.kind));
-    for (const version of KUBERNETES_VERSIONS) {
-      const result = validation(version);
-      const mine = result.resources.filter((r) => r.filename === `${file.replace(/\.yaml$/, '') || 'defaults'}.yaml`);
-      const bad = mine.filter((r) => r.status !== 'statusValid' && r.status !== 'statusSkipped');
-      assert.deepEqual(bad.map((r) => `${r.kind} ${r.name}: ${r.status} ${r.msg}`), [], `kubeconform (Kubernetes ${version}) rejected ${label}`);
-      const valid = mine.filter((r) => r.status === 'statusValid').map((r) => `${r.kind}/${r.name}`).sort();
-      assert.deepEqual(valid, builtIn.map((o) => `${o.kind}/${o.metadata.name}`).sort(), `kubeconform (Kubernetes ${version}) did not validate every object:\n${result.out.slice(0, 2000)}`);
-    }
-    for (const object of objects.filter((o) => CRD_KINDS.includes(o.kind))) {
-      const Model = CRD_MODELS[`${object.apiVersion}/${object.kind}`];
-      assert.ok(Model, `no schema for ${object.apiVersion} ${object.kind}`);
-      assert.doesNotThrow(() => new Model(object as never).validate(), `${object.kind} ${object.metadata.name} in ${label}`);
-    }
+  const name = file ? `ci/${file}` : 'the default values';
+  test(`${name}: every rendered object is valid for Kubernetes ${KUBERNETES_VERSIONS.join(' and ')}, with and without the operators' APIs`, () => {
+    assertValid(file, false);
+    assertValid(file, true);
   });
 }
 

@@ -12,9 +12,9 @@ import { parseAllDocuments, parse as parseYaml } from 'yaml';
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const infraDir = process.env.PRA_INFRA_DIR ?? join(repoRoot, '.infra');
 export const chartDir = join(repoRoot, 'deploy', 'helm', 'pra-pipeline');
-/** The Kubernetes versions the chart is checked against (scripts/install-tools.sh installs their schemas). */
-export const KUBERNETES_VERSIONS = ['1.29.0', '1.33.0'] as const;
-export const RENDER_KUBE_VERSION = '1.33.0';
+/** The Kubernetes versions the chart is checked against, its oldest supported (Chart.yaml kubeVersion) and the newest (scripts/install-tools.sh installs their schemas). */
+export const KUBERNETES_VERSIONS = ['1.27.0', '1.37.0'] as const;
+export const RENDER_KUBE_VERSION = '1.37.0';
 
 const INSTALL_HINT = 'run scripts/install-tools.sh (the install step of .ci/run) to install it into .infra/';
 
@@ -65,11 +65,24 @@ export interface K8sObject {
   [key: string]: unknown;
 }
 
+/** The optional APIs the chart looks for: with them, a cluster that runs the Prometheus Operator and KEDA. */
+export const OPERATOR_APIS = ['monitoring.coreos.com/v1/ServiceMonitor', 'monitoring.coreos.com/v1/PrometheusRule', 'keda.sh/v1alpha1/ScaledObject', 'keda.sh/v1alpha1/TriggerAuthentication'] as const;
+
+export interface TemplateOptions {
+  valuesFile?: string;
+  set?: readonly string[];
+  kubeVersion?: string;
+  release?: string;
+  /** --api-versions: the cluster's optional APIs. Default OPERATOR_APIS; [] is a bare cluster. */
+  apiVersions?: readonly string[];
+}
+
 /** Runs helm template; returns the YAML text. Throws with helm's output on failure. */
-export function helmTemplate(options: { valuesFile?: string; set?: readonly string[]; kubeVersion?: string; release?: string } = {}): string {
+export function helmTemplate(options: TemplateOptions = {}): string {
   const args = ['template', options.release ?? 'rel', chartDir, '--namespace', 'pra', '--kube-version', options.kubeVersion ?? RENDER_KUBE_VERSION];
   if (options.valuesFile) args.push('-f', join(chartDir, 'ci', options.valuesFile));
   for (const s of options.set ?? []) args.push('--set', s);
+  for (const api of options.apiVersions ?? OPERATOR_APIS) args.push('--api-versions', api);
   const result = run(tool('helm'), args);
   if (result.code !== 0) throw new Error(`helm ${args.join(' ')} failed:\n${result.out}`);
   return result.out;
@@ -86,7 +99,7 @@ export function parseObjects(text: string): K8sObject[] {
 
 const renders = new Map<string, K8sObject[]>();
 
-/** The objects the chart renders with a ci values file ('' = the chart's defaults), cached per process. */
+/** The objects the chart renders with a ci values file ('' = the chart's defaults) on a cluster with OPERATOR_APIS, cached per process. */
 export function rendered(valuesFile = ''): K8sObject[] {
   let objects = renders.get(valuesFile);
   if (!objects) {

@@ -63,11 +63,43 @@ app.kubernetes.io/component: {{ .stage }}
 
 {{- define "pra-pipeline.image" -}}
 {{- $tag := default .Chart.AppVersion .Values.image.tag }}
+{{- $repository := include "pra-pipeline.imageRepository" (dict "root" . "image" .Values.image) }}
 {{- if .Values.image.digest }}
-{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- printf "%s@%s" $repository .Values.image.digest }}
 {{- else }}
-{{- printf "%s:%s" .Values.image.repository $tag }}
+{{- printf "%s:%s" $repository $tag }}
 {{- end }}
+{{- end }}
+
+{{/*
+An image's repository with its registry: global.imageRegistry, else the image's
+own registry, else none (the container runtime's default).
+Call with (dict "root" $ "image" .Values.image).
+*/}}
+{{- define "pra-pipeline.imageRepository" -}}
+{{- $registry := default .image.registry (default dict .root.Values.global).imageRegistry }}
+{{- if $registry }}
+{{- printf "%s/%s" (trimSuffix "/" $registry) .image.repository }}
+{{- else }}
+{{- .image.repository }}
+{{- end }}
+{{- end }}
+
+{{/*
+Whether an optional API is served by the cluster (or passed to helm template
+with --api-versions). Call with (dict "root" $ "api" "monitoring.coreos.com/v1/ServiceMonitor").
+*/}}
+{{- define "pra-pipeline.hasApi" -}}
+{{- if .root.Capabilities.APIVersions.Has .api }}true{{ end }}
+{{- end }}
+
+{{/*
+Whether a stage is scaled by a KEDA ScaledObject: keda.enabled and the KEDA API
+present. Otherwise its HPA (autoscaling.enabled) applies. Call with (dict "root" $ "stage" "sink").
+*/}}
+{{- define "pra-pipeline.kedaActive" -}}
+{{- $s := index .root.Values .stage }}
+{{- if and $s.enabled $s.keda.enabled (include "pra-pipeline.hasApi" (dict "root" .root "api" "keda.sh/v1alpha1/ScaledObject")) }}true{{ end }}
 {{- end }}
 
 {{/*

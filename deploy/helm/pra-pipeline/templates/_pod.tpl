@@ -65,6 +65,15 @@ spec:
           path: /readyz
           port: http-metrics
         {{- toYaml $v.probes.readiness | nindent 8 }}
+      {{- if $v.probes.startup.enabled }}
+      # Liveness and readiness wait until /livez answers once (Kafka or the
+      # registry may be slow to accept the first connection).
+      startupProbe:
+        httpGet:
+          path: /livez
+          port: http-metrics
+        {{- toYaml (omit $v.probes.startup "enabled") | nindent 8 }}
+      {{- end }}
       {{- with $s.resources }}
       resources:
         {{- toYaml . | nindent 8 }}
@@ -95,6 +104,9 @@ spec:
         - name: geoip
           mountPath: /geoip
           readOnly: true
+        {{- end }}
+        {{- with $s.extraVolumeMounts }}
+        {{- tpl (toYaml .) $root | nindent 8 }}
         {{- end }}
     {{- if and (eq .stage "enricher") (eq $v.enricher.geoip.source "updater") }}
     - name: geoipupdate
@@ -142,6 +154,9 @@ spec:
             path: {{ $v.enricher.geoip.updater.licenseKeyKey }}
     {{- end }}
     {{- end }}
+    {{- with $s.extraVolumes }}
+    {{- tpl (toYaml .) $root | nindent 4 }}
+    {{- end }}
   {{- with $s.nodeSelector }}
   nodeSelector:
     {{- toYaml . | nindent 4 }}
@@ -153,6 +168,18 @@ spec:
   {{- with $s.affinity }}
   affinity:
     {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with $s.topologySpreadConstraints }}
+  topologySpreadConstraints:
+    {{- $selector := dict "matchLabels" (include "pra-pipeline.selectorLabels" $ | fromYaml) }}
+    {{- range . }}
+    {{- /* Without a labelSelector a constraint counts this stage's pods. */}}
+    {{- $c := deepCopy . }}
+    {{- if not (hasKey $c "labelSelector") }}
+    {{- $_ := set $c "labelSelector" $selector }}
+    {{- end }}
+    - {{ toYaml $c | indent 6 | trim }}
+    {{- end }}
   {{- end }}
 {{- end }}
 
@@ -173,7 +200,7 @@ sets it and keeps the files fresh. The enricher reloads changed files itself.
 */}}
 {{- define "pra-pipeline.geoipupdateContainer" -}}
 {{- $u := .root.Values.enricher.geoip.updater -}}
-image: {{ printf "%s:%s" $u.image.repository $u.image.tag }}
+image: {{ printf "%s:%s" (include "pra-pipeline.imageRepository" (dict "root" .root "image" $u.image)) $u.image.tag }}
 imagePullPolicy: {{ $u.image.pullPolicy }}
 env:
   - name: GEOIPUPDATE_ACCOUNT_ID
