@@ -11,6 +11,8 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'error',
       'no-console': 'off',
+      // Packages meet only through their roots (scripts/import-structure.ts also checks for import circles).
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^@pra-pipeline/[^/]+/', message: 'Import from the package root (@pra-pipeline/<name>), not a file inside it.' }] }],
     },
   },
 );

@@ -4,10 +4,8 @@
  * the ECS documents the enricher makes of them. Deterministic for a seed.
  */
 import { RAW_CONTENT_TYPE, RECORD_HEADERS, rawRecordKey } from '@pra-pipeline/shared';
-import type { EcsDocument } from '@pra-pipeline/enricher';
-import { enrichRawRecord, type RawRecord } from '@pra-pipeline/enricher/raw-record';
-import type { GeoLookup } from '@pra-pipeline/enricher/geo-fields';
-import { SessionSplitter } from '@pra-pipeline/poller/session-splitter';
+import { type EcsDocument, enrichRawRecord, type RawRecord, type GeoLookup } from '@pra-pipeline/enricher';
+import { SessionSplitter } from '@pra-pipeline/poller';
 import { startSimulator } from '@pra-pipeline/pra-simulator';
 
 export const SITE = 'bench';

@@ -6,8 +6,7 @@
  * of the resulting documents (what a plain JSON hop costs).
  */
 import { XMLParser } from 'fast-xml-parser';
-import { GeoIpDatabases } from '@pra-pipeline/enricher';
-import { enrichRawRecord } from '@pra-pipeline/enricher/raw-record';
+import { GeoIpDatabases, enrichRawRecord } from '@pra-pipeline/enricher';
 import { testdataDir } from '../test/harness/env.js';
 import type { BenchContext, Benchmark } from './context.js';
 import { documentsOf, rawRecords, type InputSize } from './data.js';

@@ -7,8 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { CompressionTypes, createIdempotentProducer, createKafka, createLogger, type Message } from '@pra-pipeline/shared';
-import { GeoIpDatabases } from '@pra-pipeline/enricher';
-import { chunk } from '@pra-pipeline/enricher/kafka-runner';
+import { GeoIpDatabases, chunk } from '@pra-pipeline/enricher';
 import { testdataDir, uniqueName } from '../test/harness/env.js';
 import { needStack, type BenchContext, type Benchmark } from './context.js';
 import { documentsOf, rawRecords } from './data.js';

@@ -11,8 +11,7 @@ import { Client } from '@elastic/elasticsearch';
 import {
   CompressionTypes, createIdempotentProducer, createKafka, createLogger, createRegistry, encodeValue, registerJsonSchema, type Message,
 } from '@pra-pipeline/shared';
-import { documentJsonSchema, GeoIpDatabases, type EcsDocument } from '@pra-pipeline/enricher';
-import { chunk } from '@pra-pipeline/enricher/kafka-runner';
+import { documentJsonSchema, GeoIpDatabases, type EcsDocument, chunk } from '@pra-pipeline/enricher';
 import { DATA_STREAM_PREFIX } from '@pra-pipeline/sink';
 import { testdataDir, uniqueName } from '../test/harness/env.js';
 import { deleteSubject, deleteTopics, searchableCount } from './cleanup.js';

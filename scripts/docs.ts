@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { errorCodesMarkdown } from '@pra-pipeline/shared';
-import { fieldsMarkdown } from '@pra-pipeline/enricher/schema-gen';
+import { fieldsMarkdown } from '@pra-pipeline/enricher';
 import { configurationMarkdown } from '../src/config-reference.js';
 
 const docs = (name: string) => fileURLToPath(new URL(`../docs/${name}`, import.meta.url));

@@ -1,4 +1,5 @@
-import { main, printable } from './cli.js';
+import { main } from './cli.js';
+import { printable } from './printable.js';
 
 // Whatever escapes everything else is printed scrubbed of the environment's secrets too.
 const fail = (err: unknown) => {

@@ -2,8 +2,10 @@
  * `pra-pipeline <command>`: one binary for every part of the pipeline.
  * Exit codes: 0 ok, 1 runtime failure, 2 bad configuration or usage.
  */
-import { ConfigError, scrubText } from '@pra-pipeline/shared';
+import { ConfigError } from '@pra-pipeline/shared';
+import { UsageError } from './commands/command.js';
 import { commands } from './commands/index.js';
+import { printable } from './printable.js';
 import { environmentSecrets } from './environment-secrets.js';
 
 export { environmentSecrets };
@@ -28,10 +30,6 @@ function usage(): string {
   ].join('\n');
 }
 
-/** What the CLI prints about a failure, scrubbed of every secret of the environment. */
-export function printable(text: string, env: Record<string, string | undefined> = process.env): string {
-  return scrubText(text, environmentSecrets(env));
-}
 
 export async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -70,9 +68,5 @@ function errorText(err: unknown, depth = 0): string {
   if (!(err instanceof Error)) return String(err);
   const own = err.stack ?? `${err.name}: ${err.message}`;
   return err.cause !== undefined && depth < 5 ? `${own}\n  caused by: ${errorText(err.cause, depth + 1)}` : own;
-}
-
-export class UsageError extends Error {
-  override name = 'UsageError';
 }
 

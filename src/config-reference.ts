@@ -3,9 +3,9 @@
  * services' schemas so the two cannot drift: a test regenerates it and compares.
  */
 import { describeSchema, type Schema } from '@pra-pipeline/shared';
-import { enricherSchema } from '@pra-pipeline/enricher/config';
-import { pollerVars } from '@pra-pipeline/poller/config';
-import { sinkSchema } from '@pra-pipeline/sink/config';
+import { enricherSchema } from '@pra-pipeline/enricher';
+import { pollerVars } from '@pra-pipeline/poller';
+import { sinkSchema } from '@pra-pipeline/sink';
 import { startSchema } from './all-in-one/config.js';
 
 export const CONFIG_SECTIONS: readonly { title: string; command: string; schema: Schema; intro: string }[] = [

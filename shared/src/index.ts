@@ -15,3 +15,4 @@ export * from './record-headers.js';
 export * from './topic-reader.js';
 export * from './record-signature.js';
 export * from './namespace.js';
+export * from './service.js';

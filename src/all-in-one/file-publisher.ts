@@ -6,8 +6,7 @@
  */
 import { mkdir, readFile, rename, writeFile, open } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Cursor, OutRecord, Publisher, PublishUnit } from '@pra-pipeline/poller';
-import { parseCursor, serializeCursor } from '@pra-pipeline/poller/cursor';
+import { type Cursor, type OutRecord, type Publisher, type PublishUnit, parseCursor, serializeCursor } from '@pra-pipeline/poller';
 
 export type Deliver = (site: string, records: readonly OutRecord[]) => Promise<void>;
 

@@ -6,13 +6,9 @@
  * memory stays bounded by the poller's batch size.
  */
 import { backoffDelay, sleep, type Logger, type Metrics } from '@pra-pipeline/shared';
-import { buildEnricherStage, openGeoIp } from '@pra-pipeline/enricher/app';
-import type { EnricherConfig } from '@pra-pipeline/enricher/config';
-import type { EnricherOutput, OutMessage, SourcedRecord } from '@pra-pipeline/enricher/stage';
-import { enricherMetrics } from '@pra-pipeline/enricher/telemetry';
+import { buildEnricherStage, openGeoIp, type EnricherConfig, type EnricherOutput, type OutMessage, type SourcedRecord, enricherMetrics, type GeoIpDatabases } from '@pra-pipeline/enricher';
 import type { OutRecord } from '@pra-pipeline/poller';
 import { buildSinkStage, createEsClient, ensureIndexSetup, sinkDeadLetter, type SinkConfig, type StageOutcome } from '@pra-pipeline/sink';
-import type { GeoIpDatabases } from '@pra-pipeline/enricher/geoip';
 import { DeadLetterFile } from './dead-letter-file.js';
 import type { Deliver } from './file-publisher.js';
 import { NdjsonOutput } from './ndjson-output.js';

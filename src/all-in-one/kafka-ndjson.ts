@@ -4,7 +4,7 @@
  * and commits only after the batch is on disk.
  */
 import { createKafka, createRegistry, decodeValue, type Logger } from '@pra-pipeline/shared';
-import { loadEnricherConfig } from '@pra-pipeline/enricher/config';
+import { loadEnricherConfig } from '@pra-pipeline/enricher';
 import { NdjsonOutput } from './ndjson-output.js';
 
 export async function kafkaNdjsonWriter(options: { env: Record<string, string | undefined>; dataDir: string; maxFileBytes: number; logger: Logger }) {

@@ -6,11 +6,10 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { buildOpsApp, createLifecycle, createLogger, listenOpsApp, loadConfig, Metrics } from '@pra-pipeline/shared';
-import { buildEnricherApp } from '@pra-pipeline/enricher/app';
-import { loadEnricherConfig } from '@pra-pipeline/enricher/config';
-import { PollerApp, loadPollerConfig } from '@pra-pipeline/poller';
-import { buildSinkApp, loadSinkConfig } from '@pra-pipeline/sink';
+import { buildOpsApp, createLifecycle, createLogger, listenOpsApp, loadConfig, Metrics, type ReadinessCheck, type Service } from '@pra-pipeline/shared';
+import { buildEnricher, loadEnricherConfig } from '@pra-pipeline/enricher';
+import { buildPoller, loadPollerConfig } from '@pra-pipeline/poller';
+import { buildSink, loadSinkConfig } from '@pra-pipeline/sink';
 import { startSimulator, writeDemoGeoIpDatabases, type Simulator } from '@pra-pipeline/pra-simulator';
 import { startSchema } from './config.js';
 import { DeadLetterFile } from './dead-letter-file.js';
@@ -122,50 +121,49 @@ export async function runStart(options: StartOptions): Promise<number> {
     print(`GeoIP from:   ${env.GEOIP_DIR}`);
     if (simulator) print(`Ground truth: ${join(dataDir, GROUND_TRUTH_FILE)}`);
 
-    const readiness: Record<string, () => { ok: boolean; detail?: string }> = {};
-    let poller: PollerApp;
+    const readiness: Record<string, ReadinessCheck> = {};
+    const live: Service[] = [];
+    /** Starts a stage as the separate service would run; its checks join /readyz under its name. */
+    const run = async (name: string, service: Service) => {
+      for (const [check, fn] of Object.entries(service.readiness)) readiness[check.startsWith(`${name}.`) ? check : `${name}.${check}`] = fn;
+      if (service.live) live.push(service);
+      parts.push({ name, stop: () => service.stop(start.shutdownGrace) });
+      await service.start();
+    };
+    const stageDeps = (stage: string) => ({ logger: logger.child({ stage }), metrics });
+    let poller: Service;
 
     if (modes.kafka) {
-      const enricher = await buildEnricherApp(enricherConfig, { logger: logger.child({ stage: 'enricher' }), metrics });
-      Object.assign(readiness, Object.fromEntries(Object.entries(enricher.readiness).map(([k, v]) => [`enricher.${k}`, v])));
-      parts.push({ name: 'enricher', stop: () => enricher.stop() });
-      await enricher.start();
+      await run('enricher', buildEnricher(enricherConfig, stageDeps('enricher')));
       if (modes.elasticsearch) {
-        const sinkLoaded = loadSinkConfig({ env });
-        const sink = buildSinkApp(sinkLoaded.config, { logger: logger.child({ stage: 'sink' }), metrics });
-        parts.push({ name: 'sink', stop: () => sink.stop(start.shutdownGrace) });
-        await sink.start();
+        await run('sink', buildSink(loadSinkConfig({ env }).config, stageDeps('sink')));
       } else {
         const writer = await kafkaNdjsonWriter({ env, dataDir, maxFileBytes: start.ndjsonMaxFileBytes, logger: logger.child({ stage: 'ndjson' }) });
         parts.push({ name: 'ndjson writer', stop: () => writer.stop() });
         counts = () => writer.counts();
         await writer.start();
       }
-      poller = new PollerApp({ config: pollerConfig, logger: logger.child({ stage: 'poller' }), metrics });
+      poller = buildPoller(pollerConfig, stageDeps('poller'));
     } else {
       const deadLetters = new DeadLetterFile(dataDir);
       let destination: Destination;
       if (modes.elasticsearch) {
         const { config: sinkConfig } = loadSinkConfig({ env: stageEnv });
-        destination = await elasticsearchDestination(sinkConfig, deadLetters, { logger: logger.child({ stage: 'sink' }), metrics, stopping: () => lifecycle.isStopping });
+        destination = await elasticsearchDestination(sinkConfig, deadLetters, { ...stageDeps('sink'), stopping: () => lifecycle.isStopping });
       } else {
         destination = await ndjsonDestination(dataDir, start.ndjsonMaxFileBytes);
       }
-      const pipeline = await inProcessPipeline({ enricherConfig, destination, deadLetters, logger: logger.child({ stage: 'enricher' }), metrics });
+      const pipeline = await inProcessPipeline({ enricherConfig, destination, deadLetters, ...stageDeps('enricher') });
       parts.push({ name: 'enricher and destination', stop: () => pipeline.close() });
       counts = () => ({ ...destination.counts(), deadLetters: deadLetters.count });
-      poller = new PollerApp({
-        config: pollerConfig,
-        logger: logger.child({ stage: 'poller' }),
-        metrics,
-        publisher: new FileCursorPublisher(dataDir, pipeline.deliver),
-      });
+      poller = buildPoller(pollerConfig, { ...stageDeps('poller'), publisher: new FileCursorPublisher(dataDir, pipeline.deliver) });
     }
-    Object.assign(readiness, poller.readiness());
-    // The poller stops first: its unit in hand finishes through the stages after it.
-    parts.push({ name: 'poller', stop: () => poller.stop() });
+    // The poller's checks keep their site names; it stops first, so its unit in hand finishes through the stages after it.
+    Object.assign(readiness, poller.readiness);
+    if (poller.live) live.push(poller);
+    parts.push({ name: 'poller', stop: () => poller.stop(start.shutdownGrace) });
 
-    const ops = buildOpsApp({ metrics, readiness, logger });
+    const ops = buildOpsApp({ metrics, readiness, logger, live: () => live.every((service) => service.live!()) });
     const address = await listenOpsApp(ops, start.httpHost, start.httpPort);
     parts.push({ name: 'operations endpoint', stop: () => ops.close() });
     print(`Metrics:      ${address}/metrics (and /livez, /readyz)`);

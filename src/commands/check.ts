@@ -21,10 +21,8 @@ import {
   type TransportSettings,
   type Logger,
 } from '@pra-pipeline/shared';
-import { loadEnricherConfig } from '@pra-pipeline/enricher/config';
-import { loadPollerConfig, type PollerConfig } from '@pra-pipeline/poller';
-import { PraClient } from '@pra-pipeline/poller/pra-client';
-import { createPollerMetrics } from '@pra-pipeline/poller/telemetry';
+import { loadEnricherConfig } from '@pra-pipeline/enricher';
+import { loadPollerConfig, type PollerConfig, PraClient, createPollerMetrics } from '@pra-pipeline/poller';
 import { createEsClient, loadSinkConfig } from '@pra-pipeline/sink';
 import { detectModes, inProcessEnv } from '../all-in-one/modes.js';
 import { environmentSecrets } from '../environment-secrets.js';

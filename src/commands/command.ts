@@ -8,3 +8,8 @@ export interface Command {
   /** Resolves with the exit code. */
   run(args: readonly string[]): Promise<number>;
 }
+
+/** Wrong arguments: the CLI prints the message with the command's help and exits 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}

@@ -10,9 +10,9 @@
  * record carries where it came from (pra.replay.* headers), and each is logged.
  */
 import { parseArgs } from 'node:util';
-import { enricherSchema } from '@pra-pipeline/enricher/config';
-import { pollerVars } from '@pra-pipeline/poller/config';
-import { sinkSchema } from '@pra-pipeline/sink/config';
+import { enricherSchema } from '@pra-pipeline/enricher';
+import { pollerVars } from '@pra-pipeline/poller';
+import { sinkSchema } from '@pra-pipeline/sink';
 import {
   createIdempotentProducer,
   createKafka,
@@ -26,7 +26,7 @@ import {
   type IHeaders,
   type Logger,
 } from '@pra-pipeline/shared';
-import { UsageError } from '../cli.js';
+import { UsageError } from './command.js';
 import type { Command } from './command.js';
 import { variablesHelp } from './service-command.js';
 

@@ -1,7 +1,6 @@
 /** `pra-pipeline enricher`: raw session XML to ECS documents with GeoIP. */
-import { enricherSchema } from '@pra-pipeline/enricher/config';
-import { runEnricher } from '@pra-pipeline/enricher/main';
-import { serviceCommand } from './service-command.js';
+import { enricherSchema, runEnricher } from '@pra-pipeline/enricher';
+import { printError, serviceCommand } from './service-command.js';
 
 export const enricherCommand = serviceCommand({
   name: 'enricher',
@@ -13,5 +12,5 @@ export const enricherCommand = serviceCommand({
     'Input that cannot be processed goes to the dead letter topic with the reason in its headers.',
   ],
   schema: enricherSchema,
-  run: runEnricher,
+  run: (env) => runEnricher({ env, printError }),
 });

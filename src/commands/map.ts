@@ -9,7 +9,7 @@ import {
   type SessionFailure, type SiteContext, type StageARecord,
 } from '@pra-pipeline/enricher';
 import { parsePublishedBefore, PipelineError, RECORD_HEADERS } from '@pra-pipeline/shared';
-import { UsageError } from '../cli.js';
+import { UsageError } from './command.js';
 import type { Command } from './command.js';
 
 const help = `Usage: pra-pipeline map [options] FILE|-

@@ -1,7 +1,6 @@
 /** `pra-pipeline poller`: PRA sites' access sessions into the raw topic, nothing lost. */
-import { pollerVars } from '@pra-pipeline/poller/config';
-import { runPoller } from '@pra-pipeline/poller/main';
-import { serviceCommand } from './service-command.js';
+import { pollerVars, runPoller } from '@pra-pipeline/poller';
+import { printError, serviceCommand } from './service-command.js';
 
 export const pollerCommand = serviceCommand({
   name: 'poller',
@@ -15,5 +14,5 @@ export const pollerCommand = serviceCommand({
     'the other PRA_* variables are the defaults of every site (site keys: the name without PRA_, lower case).',
   ],
   schema: pollerVars,
-  run: (env) => runPoller({ env }),
+  run: (env) => runPoller({ env, printError }),
 });

@@ -1,7 +1,11 @@
 /** A long-running service as a subcommand: its help lists the service's variables from its schema. */
 import { describeSchema, type Schema } from '@pra-pipeline/shared';
-import { UsageError } from '../cli.js';
-import type { Command } from './command.js';
+import { UsageError, type Command } from './command.js';
+import { printable } from '../printable.js';
+
+
+/** Prints a service's configuration error scrubbed, as the CLI prints every failure. */
+export const printError = (text: string): void => console.error(printable(text));
 
 export function variablesHelp(schema: Schema): string[] {
   return describeSchema(schema).map(

@@ -1,7 +1,6 @@
 /** `pra-pipeline simulator`: a simulated BeyondTrust PRA appliance (tools/pra-simulator). */
-import { startSimulator } from '@pra-pipeline/pra-simulator';
-import { SIMULATOR_HELP, parseSimulatorArgs } from '@pra-pipeline/pra-simulator/cli-options';
-import { UsageError } from '../cli.js';
+import { startSimulator, SIMULATOR_HELP, parseSimulatorArgs } from '@pra-pipeline/pra-simulator';
+import { UsageError } from './command.js';
 import type { Command } from './command.js';
 
 export const simulatorCommand: Command = {

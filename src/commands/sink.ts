@@ -1,6 +1,6 @@
 /** `pra-pipeline sink`: enriched documents from Kafka into Elasticsearch data streams. */
 import { runSink, sinkSchema } from '@pra-pipeline/sink';
-import { serviceCommand } from './service-command.js';
+import { printError, serviceCommand } from './service-command.js';
 
 export const sinkCommand = serviceCommand({
   name: 'sink',
@@ -11,5 +11,5 @@ export const sinkCommand = serviceCommand({
     'Offsets are committed only for documents that are indexed or dead-lettered.',
   ],
   schema: sinkSchema,
-  run: runSink,
+  run: (env) => runSink({ env, printError }),
 });

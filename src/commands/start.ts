@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { runStart } from '../all-in-one/start.js';
 import { startSchema } from '../all-in-one/config.js';
-import { UsageError } from '../cli.js';
+import { UsageError } from './command.js';
 import type { Command } from './command.js';
 import { variablesHelp } from './service-command.js';
 

@@ -6,10 +6,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeSchema, type Schema } from '@pra-pipeline/shared';
-import { loadPollerConfig, pollerVars } from '@pra-pipeline/poller/config';
-import { enricherSchema, loadEnricherConfig } from '@pra-pipeline/enricher/config';
-import { loadSinkConfig, sinkSchema } from '@pra-pipeline/sink/config';
-import { parseSimulatorArgs } from '@pra-pipeline/pra-simulator/cli-options';
+import { loadPollerConfig, pollerVars } from '@pra-pipeline/poller';
+import { enricherSchema, loadEnricherConfig } from '@pra-pipeline/enricher';
+import { loadSinkConfig, sinkSchema } from '@pra-pipeline/sink';
+import { parseSimulatorArgs } from '@pra-pipeline/pra-simulator';
 import { ciValuesFiles, find, one, rendered, type K8sObject } from './tools.js';
 import { composeInterpolated, serviceEnv } from './compose-file.js';
 

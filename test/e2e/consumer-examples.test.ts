@@ -13,9 +13,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createKafka, createLogger, Metrics, readTopicToEnd, RECORD_HEADERS, type Kafka } from '@pra-pipeline/shared';
-import { buildEnricherApp, type EnricherApp } from '@pra-pipeline/enricher/app';
-import { loadEnricherConfig } from '@pra-pipeline/enricher/config';
-import { recordsToDocuments, xmlToRecords } from '@pra-pipeline/enricher';
+import { buildEnricher, type EnricherApp, loadEnricherConfig, recordsToDocuments, xmlToRecords } from '@pra-pipeline/enricher';
 import { stackEnv, testdataDir, uniqueName } from '../harness/env.js';
 import { settle } from './support.js';
 
@@ -76,7 +74,7 @@ before(async () => {
     },
   });
   kafka = createKafka(config, quiet);
-  enricher = await buildEnricherApp(config, { logger: quiet, metrics: new Metrics({ defaultMetrics: false }) });
+  enricher = buildEnricher(config, { logger: quiet, metrics: new Metrics({ defaultMetrics: false }) });
   await enricher.start();
 
   const producer = kafka.producer({ idempotent: true });
@@ -109,7 +107,7 @@ before(async () => {
 });
 
 after(async () => {
-  await enricher?.stop();
+  await enricher?.stop(10_000);
 });
 
 interface Line {

@@ -6,8 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createKafka, createLogger, createRegistry, decodeValue, headerString, Metrics, readTopicToEnd, RECORD_HEADERS, type Logger } from '@pra-pipeline/shared';
-import { buildEnricherApp, type EnricherApp } from '@pra-pipeline/enricher/app';
-import { loadEnricherConfig } from '@pra-pipeline/enricher/config';
+import { buildEnricher, type EnricherApp, loadEnricherConfig } from '@pra-pipeline/enricher';
 import { PollerApp, loadPollerConfig } from '@pra-pipeline/poller';
 import { startSimulator, type Simulator } from '@pra-pipeline/pra-simulator';
 import { stackEnv, uniqueName } from '../harness/env.js';
@@ -36,7 +35,7 @@ before(async () => {
   });
   env.PRA_SITES = JSON.stringify(simulator.sites.map((s) => ({ name: s.pollerSite, url: s.url, client_id: s.clientId, client_secret: s.clientSecret, allow_insecure_http: true })));
   const metrics = new Metrics({ defaultMetrics: false });
-  enricher = await buildEnricherApp(loadEnricherConfig({ env }).config, { logger, metrics });
+  enricher = buildEnricher(loadEnricherConfig({ env }).config, { logger, metrics });
   poller = new PollerApp({ config: loadPollerConfig({ env }), logger, metrics, now: () => simulator.clock.now() + ahead });
   await enricher.start();
   await poller.start();
@@ -44,7 +43,7 @@ before(async () => {
 
 after(async () => {
   await poller?.stop();
-  await enricher?.stop();
+  await enricher?.stop(10_000);
   await simulator?.stop();
 });
 

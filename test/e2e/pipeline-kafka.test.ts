@@ -7,8 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createKafka, createLogger, createRegistry, decodeValue, Metrics, readTopicToEnd, type Logger } from '@pra-pipeline/shared';
-import { buildEnricherApp, type EnricherApp } from '@pra-pipeline/enricher/app';
-import { loadEnricherConfig } from '@pra-pipeline/enricher/config';
+import { buildEnricher, type EnricherApp, loadEnricherConfig } from '@pra-pipeline/enricher';
 import { PollerApp, loadPollerConfig } from '@pra-pipeline/poller';
 import { buildSinkApp, loadSinkConfig, type SinkApp } from '@pra-pipeline/sink';
 import { GEO_ADDRESSES, type FreezableClock, type Simulator } from '@pra-pipeline/pra-simulator';
@@ -41,7 +40,7 @@ before(async () => {
   }));
   env.PRA_SITES = sitesJson(simulator, namespace);
   metrics = new Metrics({ defaultMetrics: false });
-  enricher = await buildEnricherApp(loadEnricherConfig({ env }).config, { logger, metrics });
+  enricher = buildEnricher(loadEnricherConfig({ env }).config, { logger, metrics });
   sink = buildSinkApp(loadSinkConfig({ env }).config, { logger, metrics });
   poller = new PollerApp({ config: loadPollerConfig({ env }), logger, metrics });
   await enricher.start();
@@ -51,7 +50,7 @@ before(async () => {
 
 after(async () => {
   await poller?.stop();
-  await enricher?.stop();
+  await enricher?.stop(10_000);
   await sink?.stop(10_000);
   await simulator?.stop();
 });

@@ -23,10 +23,8 @@ import {
   type Logger,
 } from '@pra-pipeline/shared';
 import { startSimulator, type Simulator } from '@pra-pipeline/pra-simulator';
-import { loadPollerConfig } from '@pra-pipeline/poller/config';
-import { PraClient } from '@pra-pipeline/poller/pra-client';
-import { createPollerMetrics } from '@pra-pipeline/poller/telemetry';
-import { bulkSender, createEsClient } from '@pra-pipeline/sink/es-client';
+import { loadPollerConfig, PraClient, createPollerMetrics } from '@pra-pipeline/poller';
+import { bulkSender, createEsClient } from '@pra-pipeline/sink';
 import { stackEnv, uniqueName } from '../harness/env.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));

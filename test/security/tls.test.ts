@@ -18,10 +18,8 @@ import { createServer as createHttpsServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createLogger, createRegistry, kafkaConfig, Metrics, PipelineError, plaintextCredentialWarnings, type Logger } from '@pra-pipeline/shared';
 import { startSimulator, type Simulator } from '@pra-pipeline/pra-simulator';
-import { loadPollerConfig } from '@pra-pipeline/poller/config';
-import { PraClient } from '@pra-pipeline/poller/pra-client';
-import { createPollerMetrics } from '@pra-pipeline/poller/telemetry';
-import { esClientOptions } from '@pra-pipeline/sink/es-client';
+import { loadPollerConfig, PraClient, createPollerMetrics } from '@pra-pipeline/poller';
+import { esClientOptions } from '@pra-pipeline/sink';
 
 function capture(): { logger: Logger; lines: () => Record<string, unknown>[] } {
   const chunks: string[] = [];

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
-import { ensureTopics } from '@pra-pipeline/shared/kafka';
+import { ensureTopics } from '@pra-pipeline/shared';
 import { restartServer, startServer, stopServer } from '../harness/control.js';
 import { stackEnv, uniqueName } from '../harness/env.js';
 

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Kafka, logLevel, type Admin, type Consumer, type KafkaConfig, type SASLOptions } from 'kafkajs';
-import { createTransactionalProducer, ensureTopics } from '@pra-pipeline/shared/kafka';
+import { createTransactionalProducer, ensureTopics } from '@pra-pipeline/shared';
 import { stackEnv, uniqueName } from '../harness/env.js';
 
 const env = stackEnv();

@@ -5,15 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import {
-  COMPATIBILITY,
-  createRegistry,
-  decodeValue,
-  encodeValue,
-  registerJsonSchema,
-  wireSchemaId,
-} from '@pra-pipeline/shared/schema-registry';
-import { PipelineError } from '@pra-pipeline/shared/errors';
+import { COMPATIBILITY, createRegistry, decodeValue, encodeValue, registerJsonSchema, wireSchemaId, PipelineError } from '@pra-pipeline/shared';
 import { stackEnv, uniqueName } from '../harness/env.js';
 
 const env = stackEnv();

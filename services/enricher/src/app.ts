@@ -11,9 +11,9 @@ import {
   ensureTopics,
   parseSiteNamespaces,
   registerJsonSchema,
-  type DependencyStatus,
   type Logger,
   type Metrics,
+  type Service,
 } from '@pra-pipeline/shared';
 import type { EnricherConfig } from './config.js';
 import { GeoIpDatabases, type GeoIpStatus } from './geoip.js';
@@ -23,13 +23,8 @@ import { documentJsonSchema } from './schema-gen.js';
 import { EnricherStage, type DocumentEncoder } from './stage.js';
 import { enricherMetrics, type EnricherMetrics } from './telemetry.js';
 
-export interface EnricherApp {
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  readiness: Record<string, () => DependencyStatus>;
-  /** False once the consumer stopped for good: /livez fails so that the process is restarted. */
-  live(): boolean;
-}
+/** The enricher as a service; `live()` is false once its consumer stopped for good. */
+export type EnricherApp = Service & { live(): boolean };
 
 /** Opens the GeoIP databases (if configured) and keeps the metrics current; undefined without a directory. */
 export async function openGeoIp(
@@ -90,7 +85,7 @@ export function buildEnricherStage(options: {
   });
 }
 
-export async function buildEnricherApp(config: EnricherConfig, deps: { logger: Logger; metrics: Metrics }): Promise<EnricherApp> {
+export function buildEnricher(config: EnricherConfig, deps: { logger: Logger; metrics: Metrics }): EnricherApp {
   const { logger } = deps;
   const metrics = enricherMetrics(deps.metrics);
   const kafka = createKafka(config, logger);
@@ -174,9 +169,10 @@ export async function buildEnricherApp(config: EnricherConfig, deps: { logger: L
       await runner.start();
       logger.info({ input: config.enricherInputTopic, output: config.enricherOutputTopic, group: config.enricherGroupId }, 'Enricher started.');
     },
-    async stop() {
-      // disconnect() waits for the batch in hand: its chunk is produced and committed, or re-delivered later.
-      await consumer.disconnect();
+    async stop(graceMs) {
+      // disconnect() waits for the batch in hand: its chunk's transaction commits, or aborts and is re-delivered.
+      // Past the grace period the rest is left to the broker's transaction timeout and the next owner.
+      await Promise.race([consumer.disconnect(), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
       await producers.close();
       await admin.disconnect();
       geo?.close();

@@ -17,3 +17,11 @@ export {
 } from './geoip.js';
 export { FIELDS, FIELDS_BY_NAME, indexMappings, type FieldDefinition, type FieldType } from './fields.js';
 export { documentJsonSchema, fieldsMarkdown } from './schema-gen.js';
+export { enricherSchema, loadEnricherConfig, type EnricherConfig } from './config.js';
+export { buildEnricher, buildEnricherStage, openGeoIp, type EnricherApp } from './app.js';
+export { enricherService } from './service.js';
+export { runEnricher } from './main.js';
+export { EnricherStage, type EnricherOutput, type OutMessage, type SourcedRecord } from './stage.js';
+export { enricherMetrics, type EnricherMetrics } from './telemetry.js';
+export { chunk } from './kafka-runner.js';
+export { enrichRawRecord, parseRawRecord, type RawRecord } from './raw-record.js';

@@ -11,9 +11,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { RECORD_HEADERS } from '@pra-pipeline/shared';
-import { DEFAULT_PROFILE } from '@pra-pipeline/pra-simulator/profile';
-import { SiteGenerator } from '@pra-pipeline/pra-simulator/generator';
-import { REPORTING_NAMESPACE, renderSession } from '@pra-pipeline/pra-simulator/xml-writer';
+import { DEFAULT_PROFILE, SiteGenerator, REPORTING_NAMESPACE, renderSession } from '@pra-pipeline/pra-simulator';
 import { testdata } from './testdata.js';
 
 export const EXPANSION_MARKER = 'XXEXPANDEDXX';

@@ -3,7 +3,7 @@
  * site, over one publisher. No side effects until `start()`. The all-in-one
  * mode builds it with its own publisher (see Publisher).
  */
-import { createKafka, PipelineError, type DependencyStatus, type Logger, type Metrics, type ReadinessCheck } from '@pra-pipeline/shared';
+import { createKafka, PipelineError, type DependencyStatus, type Logger, type Metrics, type ReadinessCheck, type Service } from '@pra-pipeline/shared';
 import type { Dispatcher } from 'undici';
 import type { PollerConfig } from './config.js';
 import { KafkaPublisher } from './kafka-publisher.js';
@@ -27,7 +27,7 @@ export interface PollerAppDeps {
 
 type SiteState = 'starting' | 'running' | 'fenced' | 'stopped';
 
-export class PollerApp {
+export class PollerApp implements Service {
   readonly config: PollerConfig;
   readonly publisher: Publisher;
   readonly metrics: PollerMetrics;
@@ -145,7 +145,7 @@ export class PollerApp {
    * Per site: its publisher can write, the last report arrived whole with accepted credentials, and
    * its cycles are not stuck on a request that keeps failing (the reason says which, since when).
    */
-  readiness(): Record<string, ReadinessCheck> {
+  get readiness(): Record<string, ReadinessCheck> {
     const checks: Record<string, ReadinessCheck> = {};
     for (const site of this.config.sites) {
       checks[`site:${site.name}`] = (): DependencyStatus => {
@@ -162,7 +162,11 @@ export class PollerApp {
     return checks;
   }
 
-  /** Stops polling (in-flight transactions abort, cursors stay at the last commit) and closes everything. */
+  /**
+   * Stops polling and closes everything. A unit in flight is aborted (its
+   * cursor stays at the last commit, so it is fetched again after a restart):
+   * nothing of it is lost, so there is no drain to wait for.
+   */
   async stop(): Promise<void> {
     this.#abort.abort(new PipelineError('PIPE_SHUTDOWN_TIMEOUT', 'Stopping.', { retryable: false }));
     await Promise.allSettled(this.#loops);

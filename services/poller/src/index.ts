@@ -1,8 +1,13 @@
 export { PollerApp, type PollerAppDeps } from './app.js';
-export { loadPollerConfig, pollerVars, type PollerConfig } from './config.js';
+export { loadPollerConfig, pollerVars, pollerVars as pollerSchema, type PollerConfig } from './config.js';
 export { siteDefaultVars, DEFAULT_TAGS } from './site-options.js';
 export { runPoller } from './main.js';
 export { KafkaPublisher, type KafkaPublisherOptions } from './kafka-publisher.js';
 export { MemoryPublisher, type OutRecord, type Publisher, type PublishUnit } from './publisher.js';
 export type { Cursor } from './cursor.js';
 export type { SiteConfig } from './sites.js';
+export { buildPoller, pollerService } from './service.js';
+export { parseCursor, serializeCursor } from './cursor.js';
+export { PraClient } from './pra-client.js';
+export { createPollerMetrics, type PollerMetrics } from './telemetry.js';
+export { SessionSplitter } from './session-splitter.js';

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { envName, formatDuration, type VarSpec } from '@pra-pipeline/shared';
-import type { PollerEnvConfig } from './config.js';
+import type { PollerEnvConfig } from './variables.js';
 import { siteDefaultVars } from './site-options.js';
 
 export interface SiteConfig {

@@ -17,7 +17,7 @@
  *   only the final pipelines.
  */
 import type { Client } from '@elastic/elasticsearch';
-import { indexMappings } from '@pra-pipeline/enricher/fields';
+import { indexMappings } from '@pra-pipeline/enricher';
 import { formatDuration, type Logger } from '@pra-pipeline/shared';
 import { DATA_STREAM_PREFIX } from './bulk-body.js';
 

@@ -9,17 +9,13 @@ import { isHostile, sendHostile } from './hostile.js';
 import { BodyTooLarge, isForm, parseBasic, parseBearer, readBody, sendJson, sendText } from './http-util.js';
 import { message } from './messages.js';
 import { parseQuery } from './query.js';
+import type { RequestTracker } from './request-tracker.js';
 import { peek, selectSessions } from './select.js';
 import type { SimState, SiteRuntime } from './state.js';
 import { streamBody, type Cut } from './stream.js';
 import { errorDocument, renderSessionList, renderSessionSummaryList, type RenderOptions } from './xml-writer.js';
 
 const XML = 'text/xml; charset=UTF-8';
-
-export interface RequestTracker {
-  /** Waits, unless the simulator stops first. */
-  sleep(ms: number): Promise<void>;
-}
 
 function sameSecret(a: string, b: string): boolean {
   const x = Buffer.from(a);

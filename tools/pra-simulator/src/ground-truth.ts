@@ -6,7 +6,7 @@
  */
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { stableId } from '@pra-pipeline/shared/ids';
+import { stableId } from '@pra-pipeline/shared';
 import { typeAt } from './events.js';
 import { timeline, type SiteGenerator } from './generator.js';
 import type { GroundTruthEntry } from './model.js';

@@ -7,7 +7,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { ActiveRule, FaultInjector } from './faults.js';
-import type { RequestTracker } from './appliance.js';
+import type { RequestTracker } from './request-tracker.js';
 import { send as write } from './stream.js';
 
 const CHUNK = 64 * 1024;

@@ -89,3 +89,6 @@ export { MAX_TOKENS_PER_CLIENT } from './tokens.js';
 export { message, LANGUAGES, type Language } from './messages.js';
 export type { GroundTruthEntry } from './model.js';
 export { writeDemoGeoIpDatabases, demoCityDatabase, demoAsnDatabase, DEMO_CITY_FILE, DEMO_ASN_FILE } from './geoip-databases.js';
+export { SIMULATOR_HELP, parseSimulatorArgs } from './cli-options.js';
+export { SiteGenerator } from './generator.js';
+export { renderSession, renderSessionList } from './xml-writer.js';

@@ -7,7 +7,8 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { handleAdmin } from './admin.js';
-import { handleReporting, handleToken, type RequestTracker } from './appliance.js';
+import { handleReporting, handleToken } from './appliance.js';
+import type { RequestTracker } from './request-tracker.js';
 import { sendJson } from './http-util.js';
 import type { SimState, SiteRuntime } from './state.js';
 

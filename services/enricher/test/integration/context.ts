@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { createKafka, createLogger, Metrics, type Kafka } from '@pra-pipeline/shared';
-import { buildEnricherApp, type EnricherApp } from '../../src/app.js';
+import { buildEnricher, type EnricherApp } from '../../src/app.js';
 import { loadEnricherConfig } from '../../src/config.js';
 import { testdata } from '../testdata.js';
 
@@ -44,12 +44,12 @@ export function enricherContext(prefix: string, partitions: number, extraEnv: Re
     });
     context.kafka = createKafka(config, quiet);
     context.metrics = new Metrics({ defaultMetrics: false });
-    context.app = await buildEnricherApp(config, { logger: quiet, metrics: context.metrics });
+    context.app = buildEnricher(config, { logger: quiet, metrics: context.metrics });
     await context.app.start();
   });
 
   after(async () => {
-    await context.app?.stop();
+    await context.app?.stop(10_000);
   });
   return context;
 }

@@ -10,9 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { PipelineError } from '@pra-pipeline/shared';
-import { DEFAULT_PROFILE } from '@pra-pipeline/pra-simulator/profile';
-import { SiteGenerator } from '@pra-pipeline/pra-simulator/generator';
-import { renderSessionList } from '@pra-pipeline/pra-simulator/xml-writer';
+import { DEFAULT_PROFILE, SiteGenerator, renderSessionList } from '@pra-pipeline/pra-simulator';
 import { SessionSplitter, type SplitItem } from '../../src/session-splitter.js';
 
 const RUNS = 2000;

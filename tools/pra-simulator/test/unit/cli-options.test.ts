@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseSimulatorArgs, SIMULATOR_HELP } from '@pra-pipeline/pra-simulator/cli-options';
+import { parseSimulatorArgs, SIMULATOR_HELP } from '../../src/cli-options.js';
 
 describe('pra-pipeline simulator flags', () => {
   it('reads the documented example', () => {

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { stableId } from '@pra-pipeline/shared/ids';
+import { stableId } from '@pra-pipeline/shared';
 import { startSimulator, type GroundTruthEntry, type Simulator } from '@pra-pipeline/pra-simulator';
 import { START, START_SEC, report, sessionsOf, token } from './helpers.js';
 

@@ -6,10 +6,10 @@ import { after, before, describe, it } from 'node:test';
 import maxmind, { Reader, type AsnResponse, type CityResponse } from 'maxmind';
 import { GeoIpDatabases, asnToAs, cityToGeo } from '@pra-pipeline/enricher';
 import { GEO_ADDRESSES, writeDemoGeoIpDatabases } from '@pra-pipeline/pra-simulator';
-import { DEMO_ASN_NETWORKS, DEMO_CITY_NETWORKS } from '@pra-pipeline/pra-simulator/geoip-data';
+import { DEMO_ASN_NETWORKS, DEMO_CITY_NETWORKS } from '../../src/geoip-data.js';
 import {
   buildMmdb, mmdbDouble, mmdbFloat, mmdbInt32, mmdbUint128, mmdbUint16, mmdbUint64, parseNetwork, type MmdbNetwork,
-} from '@pra-pipeline/pra-simulator/mmdb-writer';
+} from '../../src/mmdb-writer.js';
 import { testdataDir } from './helpers.js';
 
 type Any = Record<string, unknown>;
