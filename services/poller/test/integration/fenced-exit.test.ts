@@ -26,7 +26,8 @@ test('a fenced poller process exits with code 1 and says why; the other one carr
     second = startPollerProcess(env);
     const code = await Promise.race([first.exited, new Promise<'still running'>((r) => setTimeout(() => r('still running'), 120_000))]);
     assert.equal(code, 1, first.output().slice(-2000));
-    assert.match(first.output(), /taken over by another poller or its transaction expired/);
+    assert.match(first.output(), /Another poller took over this site/);
+    assert.match(first.output(), /The poller cannot recover by itself; exiting so that it is restarted/);
     assert.equal(second.child.exitCode, null, 'the poller that took over is still running');
     second.child.kill('SIGTERM');
     assert.equal(await second.exited, 0, second.output().slice(-2000));
