@@ -18,7 +18,7 @@ async function capture(argv: string[]): Promise<{ code: number; out: string }> {
 }
 
 test('every documented command is there, with its own help', async () => {
-  assert.deepEqual(commands.map((c) => c.name).sort(), ['check', 'dlq', 'enricher', 'map', 'poller', 'simulator', 'sink', 'start']);
+  assert.deepEqual(commands.map((c) => c.name).sort(), ['check', 'dlq', 'enricher', 'kibana-setup', 'map', 'poller', 'simulator', 'sink', 'start']);
   for (const command of commands) {
     const { code, out } = await capture([command.name, '--help']);
     assert.equal(code, 0, command.name);
