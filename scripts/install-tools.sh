@@ -2,12 +2,14 @@
 # Installs the tools the deploy tests (test/deploy/) use into .infra/ (git-ignored):
 #   .infra/bin/helm                        helm v3, built with `go install` from the Go module proxy
 #   .infra/bin/kubeconform                 kubeconform, the same way
+#   .infra/bin/toxiproxy-server            Shopify's toxiproxy server, the same way (network faults
+#                                          of the chaos runs, test/harness/toxiproxy.ts)
 #   .infra/kubernetes-schemas/v<k8s>-standalone-strict/*.json
 #                                          Kubernetes JSON schemas from PyPI kubernetes-validate,
 #                                          with $refs made relative so kubeconform reads them offline
 # Each step is skipped when its result is already there at the pinned version,
 # so a warm run takes about a second. Cold, on 2 cores: helm ~2 min (downloads and
-# compiles ~150 modules), kubeconform ~15 s, schemas ~20 s.
+# compiles ~150 modules), kubeconform ~15 s, toxiproxy ~30 s, schemas ~20 s.
 #
 #   scripts/install-tools.sh            install what is missing
 #   PRA_INFRA_DIR=/elsewhere scripts/install-tools.sh
@@ -15,6 +17,7 @@ set -euo pipefail
 
 HELM_VERSION=v3.22.0
 KUBECONFORM_VERSION=v0.7.0
+TOXIPROXY_VERSION=v2.5.0
 KUBERNETES_VALIDATE_VERSION=1.37.0
 # The Kubernetes versions the chart is validated against: the oldest it supports
 # (kubeVersion in Chart.yaml is >=1.27) and the newest release.
@@ -33,6 +36,8 @@ stamp_of() { printf '%s %s %s' "$1" "$2" "$3"; }
 
 go_tool() { # name module-path package version [ldflags]
   local name=$1 module=$2 package=$3 version=$4 ldflags=${5:-}
+  # go install names a binary after its package's folder; build elsewhere and rename when they differ.
+  local built=${package##*/} gobin=$bin
   local stamp
   stamp=$(stamp_of "$package" "$version" "$ldflags")
   if [ -x "$bin/$name" ] && [ -f "$bin/.$name.stamp" ] && [ "$(cat "$bin/.$name.stamp")" = "$stamp" ]; then
@@ -42,8 +47,10 @@ go_tool() { # name module-path package version [ldflags]
   command -v go >/dev/null || { echo "go is required to build $name (Go module proxy)" >&2; exit 1; }
   local start=$SECONDS
   log "building $name $version with go install"
-  GOBIN=$bin CGO_ENABLED=0 GOFLAGS=-buildvcs=false \
+  if [ "$built" != "$name" ]; then gobin=$(mktemp -d "$infra/.gobin-XXXXXX"); fi
+  GOBIN=$gobin CGO_ENABLED=0 GOFLAGS=-buildvcs=false \
     go install -trimpath -ldflags "-s -w $ldflags" "$package@$version"
+  if [ "$built" != "$name" ]; then mv -f "$gobin/$built" "$bin/$name" && rmdir "$gobin"; fi
   printf '%s' "$stamp" > "$bin/.$name.stamp"
   log "$name $version installed in $((SECONDS - start)) s"
 }
@@ -54,6 +61,9 @@ go_tool() { # name module-path package version [ldflags]
 go_tool helm helm.sh/helm/v3 helm.sh/helm/v3/cmd/helm "$HELM_VERSION" \
   "-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=37 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=37"
 go_tool kubeconform github.com/yannh/kubeconform github.com/yannh/kubeconform/cmd/kubeconform "$KUBECONFORM_VERSION"
+# The server's package is cmd/server; the version it reports on /version comes from the link flags.
+go_tool toxiproxy-server github.com/Shopify/toxiproxy/v2 github.com/Shopify/toxiproxy/v2/cmd/server "$TOXIPROXY_VERSION" \
+  "-X github.com/Shopify/toxiproxy/v2.Version=$TOXIPROXY_VERSION"
 
 schemas=$infra/kubernetes-schemas
 stamp="kubernetes-validate $KUBERNETES_VALIDATE_VERSION: $KUBERNETES_VERSIONS"

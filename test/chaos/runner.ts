@@ -25,8 +25,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createKafka, createLogger, readTopicToEnd } from '@pra-pipeline/shared';
 import type { FaultRule, Simulator } from '@pra-pipeline/pra-simulator';
-import { restartServer, startServer, stopServer, type ControlledServer } from '../harness/control.js';
+import { killServer, restartServer, startServer, stopServer, type ControlledServer } from '../harness/control.js';
+import { masterAndOthers } from '../harness/elasticsearch-cluster.js';
 import { stackEnv, uniqueName } from '../harness/env.js';
+import { freePort } from '../harness/process.js';
+import { ToxiproxyClient, type Lane, type Toxic } from '../harness/toxiproxy.js';
 import { compareIds, countIds, DATA_STREAM_PREFIX, indexedIds, pipelineEnv, settlingSimulator, sitesJson, type Comparison } from '../e2e/support.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -43,7 +46,30 @@ export type Fault =
   /** Stop Elasticsearch, start it again `forMs` after it stopped. */
   | { kind: 'elasticsearch-stop'; forMs: number }
   /** Add simulator fault rules for `forMs`, then remove them. */
-  | { kind: 'simulator-errors'; rules: FaultRule[]; forMs: number };
+  | { kind: 'simulator-errors'; rules: FaultRule[]; forMs: number }
+  /**
+   * Cluster mode: SIGKILL of one Kafka node, started again `downMs` later. The node is the
+   * leader of the busiest partition of the run's topics, the group coordinator (leader of
+   * __consumer_offsets, which has one partition in the harness) or the transaction coordinator
+   * (leader of __transaction_state).
+   */
+  | { kind: 'broker-kill'; target: 'busiest-leader' | 'group-coordinator' | 'transaction-coordinator'; downMs: number }
+  /** Cluster mode: every Kafka node restarted in turn (clean stop, start), each once all partitions are fully replicated again. */
+  | { kind: 'rolling-restart' }
+  /** Cluster mode: SIGKILL of the Elasticsearch node that is not the elected master, started again `downMs` later. */
+  | { kind: 'es-node-kill'; downMs: number }
+  /** The schema registry stopped (SIGKILL) for `forMs`, then started again on the same data. */
+  | { kind: 'registry-down'; forMs: number }
+  /** `index.blocks.read_only_allow_delete` on the data stream's indices for `forMs` (what the disk flood stage sets), then removed. */
+  | { kind: 'index-block'; forMs: number }
+  /**
+   * Toxics on the proxies between `lanes` (services) and `targets` for `forMs`, then removed
+   * (both directions; a scenario with this fault runs every service through toxiproxy).
+   */
+  | { kind: 'network'; label: string; toxic: Omit<Toxic, 'name' | 'stream'>; lanes: Lane[]; targets: NetworkTarget[]; forMs: number };
+
+/** What a service talks to through toxiproxy. */
+export type NetworkTarget = 'kafka' | 'registry' | 'elasticsearch' | 'simulator';
 
 /** A fault applied `atMs` after documents first reach Elasticsearch. */
 export interface TimedFault {
@@ -62,6 +88,10 @@ export interface Scenario {
   minRunMs?: number;
   /** How long the pipeline may take to equal the ground truth after the last fault (default 180 s). */
   settleDeadlineMs?: number;
+  /** Every service talks to every server through toxiproxy (set for scenarios with network faults). */
+  proxied?: boolean;
+  /** The simulator's load (default: the chaos profile). */
+  profile?: { sessionsPerMinute: number; eventsPerSession: number; runningShare: number; sessionMinutes: number };
 }
 
 export interface AppliedFault {
@@ -147,7 +177,7 @@ export const HEAVY_SIMULATOR_ERRORS: FaultRule[] = [
 ];
 
 /** Always on, as in the end-to-end test: a light mix of the appliance's usual failures. */
-const BACKGROUND_FAULTS: FaultRule[] = [
+export const BACKGROUND_FAULTS: FaultRule[] = [
   { kind: 'token-expiry', lifetimeSeconds: 0, times: 2 },
   { kind: 'status', status: 429, retryAfter: 1, endpoint: 'reporting', rate: 0.03 },
   { kind: 'status', status: 503, endpoint: 'reporting', rate: 0.03 },
@@ -155,7 +185,7 @@ const BACKGROUND_FAULTS: FaultRule[] = [
   { kind: 'truncate', afterBytes: 3000, endpoint: 'reporting', rate: 0.02 },
 ];
 
-/** Servers this module stopped and has not started again (restored by `restoreServers`). */
+/** Servers this module stopped or killed and has not started again (restored by `restoreServers`). */
 const stoppedServers = new Set<ControlledServer>();
 
 /** Starts again any server a fault left stopped (a run that failed half-way). Safe to call always. */
@@ -167,7 +197,7 @@ export async function restoreServers(): Promise<void> {
 }
 
 /** One service as a child process, restarted like an orchestrator would when it exits on its own. */
-class ServiceProcess {
+export class ServiceProcess {
   child: ChildProcess | undefined;
   #exited: Promise<{ code: number | null; signal: string | null }> = Promise.resolve({ code: null, signal: null });
   #planned = false;
@@ -242,9 +272,15 @@ class ServiceProcess {
 /** Runs one scenario end to end; never throws for a wrong result (the caller asserts on it). */
 export async function runScenario(scenario: Scenario, log: (line: string) => void = () => undefined): Promise<ChaosResult> {
   const stack = stackEnv();
-  if (!stack.harnessControlUrl && scenario.faults.some((f) => f.fault.kind === 'kafka-restart' || f.fault.kind === 'elasticsearch-stop')) {
+  if (!stack.harnessControlUrl && scenario.faults.some((f) => !['kill', 'simulator-errors', 'index-block', 'network'].includes(f.fault.kind))) {
     throw new Error('This scenario stops servers: it needs HARNESS_CONTROL_URL (servers started by the harness).');
   }
+  const clusterFault = scenario.faults.find((f) => ['broker-kill', 'rolling-restart', 'es-node-kill', 'registry-down'].includes(f.fault.kind));
+  if (clusterFault && !process.env.KAFKA_NODE_IDS) {
+    throw new Error(`${clusterFault.fault.kind} needs the cluster stack (npm run stack -- --kafka-brokers 3 --es-nodes 2 --toxiproxy).`);
+  }
+  const toxiproxy = process.env.TOXIPROXY_URL ? new ToxiproxyClient(process.env.TOXIPROXY_URL) : undefined;
+  if (scenario.proxied && !toxiproxy) throw new Error('This scenario injects network faults: it needs TOXIPROXY_URL (npm run stack -- --toxiproxy).');
   const t0 = Date.now();
   const run = uniqueName(`chaos-${scenario.name}`);
   const namespace = run.replace(/[^a-z0-9]/g, '');
@@ -253,16 +289,17 @@ export async function runScenario(scenario: Scenario, log: (line: string) => voi
     seed: scenario.simulatorSeed ?? 11,
     faults: BACKGROUND_FAULTS,
     historySeconds: 20 * 60,
-    profile: { sessionsPerMinute: 6, eventsPerSession: 16, runningShare: 0.1, sessionMinutes: 3 },
+    profile: scenario.profile ?? { sessionsPerMinute: 6, eventsPerSession: 16, runningShare: 0.1, sessionMinutes: 3 },
   });
-  const env = { ...pipelineEnv(run, stack), PRA_SITES: sitesJson(simulator, namespace) };
+  const proxies: string[] = [];
+  const serviceEnv = await servicesEnv(run, namespace, simulator, scenario.proxied ? toxiproxy : undefined, proxies);
 
   const unplannedExits: UnplannedExit[] = [];
   let faultsStart = Date.now();
   const services = Object.fromEntries(
     SERVICES.map((s) => [
       s,
-      new ServiceProcess(s, env, logDir, (exit) => {
+      new ServiceProcess(s, serviceEnv[s], logDir, (exit) => {
         unplannedExits.push({ service: s, ...exit, atMs: Date.now() - faultsStart });
         log(`${s} exited on its own (code ${exit.code}, signal ${exit.signal}); restarting it in 1 s`);
       }),
@@ -291,7 +328,7 @@ export async function runScenario(scenario: Scenario, log: (line: string) => voi
         (async () => {
           await sleep(Math.max(0, faultsStart + timed.atMs - Date.now()));
           const startMs = Date.now() - faultsStart;
-          const done = await applyFault(timed.fault, { services, simulator });
+          const done = await applyFault(timed.fault, { services, simulator, run, namespace, toxiproxy, proxies });
           const endMs = Date.now() - faultsStart;
           applied.push({ ...done, startMs, endMs });
           log(`${done.what} at ${(startMs / 1000).toFixed(1)} s, over at ${(endMs / 1000).toFixed(1)} s${done.detail ? ` (${done.detail})` : ''}`);
@@ -331,6 +368,7 @@ export async function runScenario(scenario: Scenario, log: (line: string) => voi
     await Promise.allSettled(SERVICES.map((s) => services[s].close()));
     await simulator.stop();
     await restoreServers();
+    if (toxiproxy) await Promise.allSettled(proxies.filter((p) => p.startsWith(run)).map((p) => toxiproxy.deleteProxy(p)));
     await cleanUp(stack.kafkaBrokers, stack.esNode, run, namespace);
   }
   return {
@@ -348,10 +386,17 @@ export async function runScenario(scenario: Scenario, log: (line: string) => voi
   };
 }
 
-async function applyFault(
-  fault: Fault,
-  ctx: { services: Record<Service, ServiceProcess>; simulator: Simulator },
-): Promise<{ what: string; detail?: string }> {
+interface FaultContext {
+  services: Record<Service, ServiceProcess>;
+  simulator: Simulator;
+  run: string;
+  namespace: string;
+  toxiproxy: ToxiproxyClient | undefined;
+  /** Names of the proxies the services of this run talk through, `<run>-<lane>-<n>-<target>` or `kafka-<lane>-<node>`. */
+  proxies: string[];
+}
+
+async function applyFault(fault: Fault, ctx: FaultContext): Promise<{ what: string; detail?: string }> {
   switch (fault.kind) {
     case 'kill': {
       const proc = ctx.services[fault.service];
@@ -382,7 +427,203 @@ async function applyFault(
       for (const id of ids) ctx.simulator.faults.remove(id);
       return { what: `Simulator errors for ${(fault.forMs / 1000).toFixed(0)} s`, detail: `${hits} faulty answers served` };
     }
+    case 'broker-kill': {
+      const { nodeId, why } = await brokerToKill(fault.target, ctx.run);
+      const server: ControlledServer = `kafka-${nodeId}`;
+      stoppedServers.add(server);
+      await killServer(server);
+      await sleep(fault.downMs);
+      const startMs = await startServer(server);
+      stoppedServers.delete(server);
+      return { what: `SIGKILL of Kafka node ${nodeId} (${fault.target}), down ${(fault.downMs / 1000).toFixed(0)} s`, detail: `${why}; start took ${(startMs / 1000).toFixed(1)} s` };
+    }
+    case 'rolling-restart': {
+      const ids = (process.env.KAFKA_NODE_IDS ?? '').split(',').filter(Boolean);
+      const took: string[] = [];
+      for (const id of ids) {
+        const server: ControlledServer = `kafka-${Number(id)}`;
+        stoppedServers.add(server);
+        const ms = await restartServer(server);
+        stoppedServers.delete(server);
+        const syncMs = await fullyReplicated(ctx.run, 120_000);
+        took.push(`node ${id}: ${(ms / 1000).toFixed(1)} s + ${(syncMs / 1000).toFixed(1)} s to full ISR`);
+      }
+      return { what: `Rolling restart of Kafka nodes ${ids.join(', ')}`, detail: took.join('; ') };
+    }
+    case 'es-node-kill': {
+      const { master, others } = await masterAndOthers((process.env.ES_NODES ?? '').split(',').filter(Boolean));
+      const server = others[0] as ControlledServer | undefined;
+      if (!server) throw new Error('es-node-kill needs a second Elasticsearch node (npm run stack -- --es-nodes 2)');
+      stoppedServers.add(server);
+      await killServer(server);
+      await sleep(fault.downMs);
+      const startMs = await startServer(server);
+      stoppedServers.delete(server);
+      return { what: `SIGKILL of ${server} (not the master, ${master}), down ${(fault.downMs / 1000).toFixed(0)} s`, detail: `start took ${(startMs / 1000).toFixed(1)} s` };
+    }
+    case 'registry-down': {
+      stoppedServers.add('registry');
+      await killServer('registry');
+      await sleep(fault.forMs);
+      const startMs = await startServer('registry');
+      stoppedServers.delete('registry');
+      return { what: `Schema registry down ${(fault.forMs / 1000).toFixed(0)} s (SIGKILL)`, detail: `start took ${(startMs / 1000).toFixed(1)} s` };
+    }
+    case 'index-block': {
+      const es = stackEnv().esNode;
+      const index = `${DATA_STREAM_PREFIX}${ctx.namespace}`;
+      const block = async (value: boolean | null) => {
+        const res = await fetch(`${es}/${index}/_settings`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ 'index.blocks.read_only_allow_delete': value }),
+          signal: AbortSignal.timeout(30_000),
+        });
+        if (!res.ok) throw new Error(`index block ${value}: HTTP ${res.status} ${await res.text()}`);
+      };
+      await block(true);
+      const before = (await indexedIds(es, ctx.namespace)).size;
+      await sleep(fault.forMs);
+      const during = (await indexedIds(es, ctx.namespace)).size;
+      await block(null);
+      return { what: `index.blocks.read_only_allow_delete on ${index} for ${(fault.forMs / 1000).toFixed(0)} s`, detail: `${during - before} documents written while blocked` };
+    }
+    case 'network': {
+      const proxy = ctx.toxiproxy;
+      if (!proxy) throw new Error('network faults need TOXIPROXY_URL');
+      const names = ctx.proxies.filter((p) => {
+        const lane = fault.lanes.find((l) => p.startsWith(`${ctx.run}-${l}-`) || p.startsWith(`kafka-${l}-`));
+        const target = fault.targets.find((t) => (t === 'kafka' ? p.startsWith('kafka-') : p.endsWith(`-${t}`)));
+        return lane !== undefined && target !== undefined;
+      });
+      const toxicName = `${ctx.run}-${fault.toxic.type}`;
+      const added: [string, string][] = [];
+      try {
+        for (const name of names) {
+          for (const stream of ['upstream', 'downstream'] as const) {
+            await proxy.addToxic(name, { ...fault.toxic, name: `${toxicName}-${stream}`, stream });
+            added.push([name, `${toxicName}-${stream}`]);
+          }
+        }
+        await sleep(fault.forMs);
+      } finally {
+        for (const [name, toxic] of added) await proxy.removeToxic(name, toxic).catch(() => undefined);
+      }
+      return { what: `${fault.label} for ${(fault.forMs / 1000).toFixed(0)} s`, detail: `${fault.toxic.type} ${JSON.stringify(fault.toxic.attributes)} on ${names.length} proxies (${fault.lanes.join(', ')} to ${fault.targets.join(', ')})` };
+    }
   }
+}
+
+/**
+ * Each service's environment. Without a proxy, all share the pipeline's variables, with the
+ * cluster's replication settings and every Elasticsearch node. Through toxiproxy, each service
+ * gets proxies of its own to the registry, Elasticsearch and the simulator's sites (made here,
+ * named `<run>-<lane>-<n>-<target>`, listed in `proxies`), and Kafka's proxied listener of its lane.
+ */
+export async function servicesEnv(
+  run: string,
+  namespace: string,
+  simulator: Simulator,
+  toxiproxy: ToxiproxyClient | undefined,
+  proxies: string[],
+): Promise<Record<Service, Record<string, string>>> {
+  const stack = stackEnv();
+  const base: Record<string, string> = {
+    ...pipelineEnv(run, stack),
+    PRA_SITES: sitesJson(simulator, namespace),
+    ...(process.env.KAFKA_REPLICATION_FACTOR ? { KAFKA_REPLICATION_FACTOR: process.env.KAFKA_REPLICATION_FACTOR } : {}),
+    ...(process.env.INDEX_REPLICAS ? { INDEX_REPLICAS: process.env.INDEX_REPLICAS } : {}),
+    ...(process.env.ES_NODES ? { ES_NODE: process.env.ES_NODES } : {}),
+  };
+  const out = {} as Record<Service, Record<string, string>>;
+  for (const service of SERVICES) {
+    if (!toxiproxy) {
+      out[service] = base;
+      continue;
+    }
+    const taken = new Set<number>();
+    const via = async (target: NetworkTarget, hostPort: string): Promise<string> => {
+      const name = `${run}-${service}-${proxies.length}-${target}`;
+      const port = await freePort(taken);
+      await toxiproxy.createProxy(name, port, hostPort);
+      proxies.push(name);
+      return `127.0.0.1:${port}`;
+    };
+    const rewrite = async (target: NetworkTarget, url: string): Promise<string> => {
+      const u = new URL(url);
+      u.host = await via(target, u.host);
+      return u.toString().replace(/\/$/, '');
+    };
+    const kafka = process.env[`KAFKA_BROKERS_VIA_PROXY_${service.toUpperCase()}`];
+    if (!kafka) throw new Error(`KAFKA_BROKERS_VIA_PROXY_${service.toUpperCase()} is not set: start the stack with --toxiproxy`);
+    const sites = JSON.parse(base.PRA_SITES!) as { url: string }[];
+    for (const site of sites) site.url = await rewrite('simulator', site.url);
+    const esNodes = [];
+    for (const node of base.ES_NODE!.split(',')) esNodes.push(await rewrite('elasticsearch', node));
+    out[service] = {
+      ...base,
+      KAFKA_BROKERS: kafka,
+      SCHEMA_REGISTRY_URL: await rewrite('registry', base.SCHEMA_REGISTRY_URL!),
+      ES_NODE: esNodes.join(','),
+      PRA_SITES: JSON.stringify(sites),
+    };
+    for (const p of await toxiproxy.proxies().then((all) => Object.keys(all))) {
+      if (p.startsWith(`kafka-${service}-`)) proxies.push(p);
+    }
+  }
+  return out;
+}
+
+const admin = () => createKafka({ kafkaBrokers: stackEnv().kafkaBrokers, kafkaClientId: 'chaos-admin' }, quiet).admin();
+
+/** The node to kill for a broker-kill fault, and why it is that one. */
+async function brokerToKill(target: 'busiest-leader' | 'group-coordinator' | 'transaction-coordinator', run: string): Promise<{ nodeId: number; why: string }> {
+  const a = admin();
+  await a.connect();
+  try {
+    if (target === 'busiest-leader') {
+      let best: { topic: string; partition: number; offset: number } | undefined;
+      for (const topic of [`${run}.raw`, `${run}.ecs`]) {
+        for (const p of await a.fetchTopicOffsets(topic)) {
+          const offset = Number(p.high);
+          if (!best || offset > best.offset) best = { topic, partition: p.partition, offset };
+        }
+      }
+      if (!best) throw new Error('no partition of the run found');
+      const meta = await a.fetchTopicMetadata({ topics: [best.topic] });
+      const leader = meta.topics[0]!.partitions.find((p) => p.partitionId === best.partition)!.leader;
+      return { nodeId: leader, why: `leader of ${best.topic}-${best.partition} (${best.offset} records, the most)` };
+    }
+    const topic = target === 'group-coordinator' ? '__consumer_offsets' : '__transaction_state';
+    const meta = await a.fetchTopicMetadata({ topics: [topic] });
+    const partitions = meta.topics[0]!.partitions;
+    if (partitions.length !== 1) throw new Error(`${topic} has ${partitions.length} partitions; the harness makes it one, so its leader is the coordinator`);
+    return { nodeId: partitions[0]!.leader, why: `leader of ${topic}-0, so the ${target.replace('-', ' ')} of every group and transactional id` };
+  } finally {
+    await a.disconnect().catch(() => undefined);
+  }
+}
+
+/** Waits until every partition of the run's topics and the internal topics has its full ISR; returns the ms it took. */
+async function fullyReplicated(run: string, timeoutMs: number): Promise<number> {
+  const t0 = Date.now();
+  const topics = ['__consumer_offsets', '__transaction_state', ...['raw', 'state', 'ecs'].map((t) => `${run}.${t}`)];
+  for (let i = 0; i < 1000 && Date.now() - t0 < timeoutMs; i++) {
+    const a = admin();
+    try {
+      await a.connect();
+      const existing = new Set(await a.listTopics());
+      const meta = await a.fetchTopicMetadata({ topics: topics.filter((t) => existing.has(t)) });
+      const short = meta.topics.flatMap((t) => t.partitions).filter((p) => p.isr.length < p.replicas.length);
+      if (short.length === 0) return Date.now() - t0;
+    } catch {
+      // a node is still starting; ask again
+    } finally {
+      await a.disconnect().catch(() => undefined);
+    }
+    await sleep(1000);
+  }
+  throw new Error(`partitions not fully replicated ${timeoutMs / 1000} s after a restart`);
 }
 
 async function waitFor(check: () => Promise<boolean>, ms: number, pauseMs: number): Promise<boolean> {
@@ -396,7 +637,7 @@ async function waitFor(check: () => Promise<boolean>, ms: number, pauseMs: numbe
 
 const quiet = createLogger({ service: 'chaos', level: 'silent' });
 
-async function countRecords(brokers: string[], topic: string): Promise<number> {
+export async function countRecords(brokers: string[], topic: string): Promise<number> {
   const kafka = createKafka({ kafkaBrokers: brokers, kafkaClientId: 'chaos-reader' }, quiet);
   let n = 0;
   await readTopicToEnd(kafka, topic, () => void n++, { logger: quiet }).catch((err: Error) => {
@@ -407,7 +648,7 @@ async function countRecords(brokers: string[], topic: string): Promise<number> {
 }
 
 /** The event id of every record on the enriched topic, read committed (the value is the wire format: 5 bytes, then JSON). */
-async function enrichedIds(brokers: string[], topic: string): Promise<string[]> {
+export async function enrichedIds(brokers: string[], topic: string): Promise<string[]> {
   const kafka = createKafka({ kafkaBrokers: brokers, kafkaClientId: 'chaos-reader' }, quiet);
   const ids: string[] = [];
   await readTopicToEnd(kafka, topic, (m) => {
@@ -417,7 +658,7 @@ async function enrichedIds(brokers: string[], topic: string): Promise<string[]> 
   return ids;
 }
 
-async function cleanUp(brokers: string[], esNode: string, run: string, namespace: string): Promise<void> {
+export async function cleanUp(brokers: string[], esNode: string, run: string, namespace: string): Promise<void> {
   await fetch(`${esNode}/_data_stream/${DATA_STREAM_PREFIX}${namespace}`, { method: 'DELETE' }).catch(() => undefined);
   const admin = createKafka({ kafkaBrokers: brokers, kafkaClientId: 'chaos-cleanup' }, quiet).admin();
   try {

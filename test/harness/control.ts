@@ -6,7 +6,7 @@
  *   await stopServer('elasticsearch');  ...  await startServer('elasticsearch');
  *   await restartServer('kafka');
  */
-export type ControlledServer = 'kafka' | 'elasticsearch';
+export type ControlledServer = 'kafka' | 'elasticsearch' | 'registry' | `kafka-${number}` | `elasticsearch-${number}`;
 
 function controlUrl(): string {
   const url = process.env.HARNESS_CONTROL_URL;
@@ -19,7 +19,7 @@ function controlUrl(): string {
   return url;
 }
 
-async function control(server: ControlledServer, action: 'stop' | 'start' | 'restart'): Promise<number> {
+async function control(server: ControlledServer, action: 'stop' | 'start' | 'restart' | 'kill'): Promise<number> {
   const res = await fetch(`${controlUrl()}/${server}/${action}`, { method: 'POST', signal: AbortSignal.timeout(300_000) });
   const body = (await res.json()) as { ms?: number; error?: string };
   if (!res.ok) throw new Error(`Harness control ${action} ${server} failed: ${body.error ?? res.status}`);
@@ -32,3 +32,5 @@ export const stopServer = (server: ControlledServer) => control(server, 'stop');
 export const startServer = (server: ControlledServer) => control(server, 'start');
 /** Stop, then start. */
 export const restartServer = (server: ControlledServer) => control(server, 'restart');
+/** SIGKILL of the server's process group (cluster nodes, the registry); start it again with startServer. */
+export const killServer = (server: ControlledServer) => control(server, 'kill');

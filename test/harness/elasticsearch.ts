@@ -10,7 +10,7 @@ import { accessSync, constants, cpSync, existsSync, mkdirSync, readFileSync, rmS
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { elasticsearchHome } from './artifacts.js';
-import { ManagedProcess, freePort, httpGet, run, waitUntil } from './process.js';
+import { ManagedProcess, freePort, httpGet, killGroup, run, waitUntil } from './process.js';
 import { JIT_FLAGS, javaHome, type TestServer } from './server.js';
 import { elasticsearchVersion } from './versions.js';
 
@@ -55,7 +55,7 @@ async function readableHome(home: string, version: string): Promise<string> {
 }
 
 export class ElasticsearchServer implements TestServer {
-  readonly name = 'elasticsearch';
+  readonly name: string = 'elasticsearch';
   /** The version to run until started, then the one the node reports. */
   version: string;
   startupMs = 0;
@@ -63,10 +63,10 @@ export class ElasticsearchServer implements TestServer {
   private home = '';
   private readonly logFile: string;
 
-  private constructor(
-    private readonly dir: string,
-    private readonly httpPort: number,
-    private readonly transportPort: number,
+  protected constructor(
+    protected readonly dir: string,
+    readonly httpPort: number,
+    readonly transportPort: number,
     private readonly log: (line: string) => void,
     private readonly distVersion: string,
   ) {
@@ -111,12 +111,10 @@ export class ElasticsearchServer implements TestServer {
     writeFileSync(
       join(config, 'elasticsearch.yml'),
       [
-        'cluster.name: pra-test',
-        'node.name: pra-test-1',
+        ...this.clusterSettings(),
         'network.host: 127.0.0.1',
         `http.port: ${this.httpPort}`,
         `transport.port: ${this.transportPort}`,
-        'discovery.type: single-node',
         'xpack.security.enabled: false',
         `path.data: ${join(this.dir, 'data')}`,
         `path.logs: ${join(this.dir, 'logs')}`,
@@ -129,6 +127,11 @@ export class ElasticsearchServer implements TestServer {
     for (const sub of ['data', 'logs', 'tmp']) mkdirSync(join(this.dir, sub), { recursive: true });
     if (isRoot) await run('chown', ['-R', `${ES_USER}:`, this.dir]);
     else accessSync(join(this.home, 'bin', 'elasticsearch'), constants.X_OK);
+  }
+
+  /** Cluster and node name, discovery: one node on its own here (elasticsearch-cluster.ts forms clusters). */
+  protected clusterSettings(): string[] {
+    return ['cluster.name: pra-test', 'node.name: pra-test-1', 'discovery.type: single-node'];
   }
 
   async start(): Promise<void> {
@@ -163,6 +166,12 @@ export class ElasticsearchServer implements TestServer {
 
   async stop(): Promise<void> {
     await this.proc?.stop(30_000);
+    this.proc = undefined;
+  }
+
+  /** SIGKILL of the node's process group (launcher and server JVM). */
+  async kill(): Promise<void> {
+    if (this.proc) await killGroup(this.proc);
     this.proc = undefined;
   }
 }

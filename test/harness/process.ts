@@ -92,6 +92,13 @@ export class ManagedProcess {
   }
 }
 
+/** SIGKILL of the whole process group at once: the crash of a machine, as far as the process can tell. */
+export async function killGroup(proc: ManagedProcess): Promise<void> {
+  if (!proc.alive || proc.pid === undefined) return;
+  signalGroup(proc.pid, 'SIGKILL');
+  await proc.exited;
+}
+
 function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pgid, signal);

@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { apicurioHome } from './artifacts.js';
-import { ManagedProcess, freePort, httpGet, waitUntil } from './process.js';
+import { ManagedProcess, freePort, httpGet, killGroup, waitUntil } from './process.js';
 import { FAST_START_JVM_FLAGS, javaBinary, javaHome, type TestServer } from './server.js';
 import { APICURIO_VERSION } from './versions.js';
 
@@ -21,13 +21,15 @@ export class RegistryServer implements TestServer {
     private readonly dir: string,
     private readonly port: number,
     private readonly managementPort: number,
+    /** Schemas in an H2 file in the run's folder, so a restart keeps them (and their ids); else in memory. */
+    readonly persistent: boolean,
   ) {
     this.logFile = join(dir, 'server.log');
   }
 
-  static async create(dir: string, taken: Set<number>): Promise<RegistryServer> {
+  static async create(dir: string, taken: Set<number>, options: { persistent?: boolean } = {}): Promise<RegistryServer> {
     mkdirSync(dir, { recursive: true });
-    return new RegistryServer(dir, await freePort(taken), await freePort(taken));
+    return new RegistryServer(dir, await freePort(taken), await freePort(taken), options.persistent ?? false);
   }
 
   get baseUrl(): string {
@@ -61,6 +63,7 @@ export class RegistryServer implements TestServer {
         `-Dquarkus.management.port=${this.managementPort}`,
         '-Dapicurio.storage.kind=sql',
         '-Dapicurio.storage.sql.kind=h2',
+        ...(this.persistent ? [`-Dapicurio.datasource.url=jdbc:h2:file:${join(this.dir, 'db', 'registry')}`] : []),
         '-jar',
         join(home, 'quarkus-run.jar'),
       ],
@@ -78,6 +81,11 @@ export class RegistryServer implements TestServer {
 
   async stop(): Promise<void> {
     await this.proc?.stop();
+    this.proc = undefined;
+  }
+
+  async kill(): Promise<void> {
+    if (this.proc) await killGroup(this.proc);
     this.proc = undefined;
   }
 }

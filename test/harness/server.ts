@@ -14,6 +14,8 @@ export interface TestServer {
   start(): Promise<void>;
   /** Ends the server's process group; its data stays for a later start(). */
   stop(): Promise<void>;
+  /** SIGKILL of the server's process group (no clean shutdown); its data stays for a later start(). */
+  kill?(): Promise<void>;
   /** Files worth keeping when a test fails. */
   logFiles(): string[];
 }
