@@ -158,3 +158,11 @@ test('extraObjects: maps and strings, templated, rendered with the release', () 
   assert.equal(find(none, 'Secret').length, 0);
   assert.equal(find(none, 'ConfigMap').length, 3, 'one per stage and nothing else by default');
 });
+
+test('schemaRegistry.compatibility and autoRegister reach the enricher as SCHEMA_COMPATIBILITY and SCHEMA_AUTO_REGISTER', () => {
+  const config = (set: string[] = []) => one(render({ set }), 'ConfigMap', name('enricher')).data as Record<string, string>;
+  assert.deepEqual([config().SCHEMA_COMPATIBILITY, config().SCHEMA_AUTO_REGISTER], ['FORWARD_TRANSITIVE', 'true']);
+  assert.deepEqual([config(['schemaRegistry.compatibility=FULL_TRANSITIVE', 'schemaRegistry.autoRegister=false']).SCHEMA_COMPATIBILITY, config(['schemaRegistry.autoRegister=false']).SCHEMA_AUTO_REGISTER], ['FULL_TRANSITIVE', 'false']);
+  assert.equal((one(render(), 'ConfigMap', name('sink')).data as Record<string, string>).SCHEMA_COMPATIBILITY, undefined, 'only the enricher registers');
+  assert.throws(() => helmTemplate({ set: ['schemaRegistry.compatibility=SIDEWAYS'] }), /schema/);
+});

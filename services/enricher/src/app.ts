@@ -3,14 +3,12 @@
  * the producer, and the consumer group that drives the stage.
  */
 import {
-  COMPATIBILITY,
   createKafka,
   createRegistry,
   encodeValue,
   ensureDlqTopic,
   ensureTopics,
   parseSiteNamespaces,
-  registerJsonSchema,
   type Logger,
   type Metrics,
   type Service,
@@ -20,6 +18,7 @@ import { GeoIpDatabases, type GeoIpStatus } from './geoip.js';
 import { KafkaRunner } from './kafka-runner.js';
 import { PartitionProducers } from './partition-producers.js';
 import { documentJsonSchema } from './schema-gen.js';
+import { registerDocumentSchema } from './schema-registration.js';
 import { EnricherStage, type DocumentEncoder } from './stage.js';
 import { enricherMetrics, type EnricherMetrics } from './telemetry.js';
 
@@ -140,7 +139,7 @@ export function buildEnricher(config: EnricherConfig, deps: { logger: Logger; me
         logger.warn('Neither ENRICHER_SITE_NAMESPACES nor PIPELINE_SIGNING_KEY is set: a record\'s site and namespace headers are taken as they are, so whoever can produce to the raw topic chooses the data stream.');
       }
       const subject = `${config.enricherOutputTopic}-value`;
-      schemaId = await registerJsonSchema(registry, subject, documentJsonSchema(), COMPATIBILITY.BACKWARD);
+      schemaId = await registerDocumentSchema(registry, config, subject, documentJsonSchema(), logger);
       logger.info({ subject, schemaId }, 'Document schema registered.');
       const id = schemaId;
       const stage = buildEnricherStage({

@@ -1,4 +1,5 @@
 /** The enricher's variables. */
+import { schemaRegistrationVars } from './schema-registration.js';
 import { DEFAULT_XML_LIMITS } from './xml.js';
 import { checkKafkaVars, checkSigningKey, kafkaVars, loadConfig, opsVars, parseSiteNamespaces, registryVars, signingVars, v, type ConfigOf, type LoadOptions } from '@pra-pipeline/shared';
 
@@ -6,6 +7,7 @@ export const enricherSchema = {
   ...opsVars,
   ...kafkaVars,
   ...registryVars,
+  ...schemaRegistrationVars,
   ...signingVars,
   enricherSiteNamespaces: v.string({
     optional: true,

@@ -33,6 +33,8 @@ helper emits EnvVar entries that reference existing Secrets.
 {{- $_ := set .c "ENRICHER_INPUT_TOPIC" $v.kafka.topics.raw }}
 {{- $_ := set .c "ENRICHER_OUTPUT_TOPIC" $v.kafka.topics.enriched }}
 {{- $_ := set .c "ENRICHER_GROUP_ID" $v.enricher.consumerGroup }}
+{{- $_ := set .c "SCHEMA_COMPATIBILITY" $v.schemaRegistry.compatibility }}
+{{- $_ := set .c "SCHEMA_AUTO_REGISTER" (toString $v.schemaRegistry.autoRegister) }}
 {{- if ne $v.enricher.geoip.source "none" }}
 {{- $_ := set .c "GEOIP_DIR" "/geoip" }}
 {{- end }}
