@@ -10,9 +10,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import type { estypes } from '@elastic/elasticsearch';
-import { GeoIpDatabases } from '@pra-pipeline/enricher/geoip';
-import { xmlToRecords } from '@pra-pipeline/enricher/stage-a';
-import { recordsToDocuments } from '@pra-pipeline/enricher/stage-b';
+import { GeoIpDatabases, xmlToRecords, recordsToDocuments } from '@pra-pipeline/enricher';
 import { createTopics, dataStream, integrationContext, produce, sinkEnv, startSink, suffix, waitFor, wireFormat } from '../../services/sink/test/integration/helpers.js';
 import { testdataDir } from '../harness/env.js';
 import { settlingSimulator } from '../e2e/support.js';
