@@ -202,10 +202,10 @@ export async function endToEndBench(ctx: BenchContext): Promise<BenchResult> {
       enricherCpuSeconds: cpuAfter.enricher - cpuBefore.enricher,
       sinkCpuSeconds: cpuAfter.sink - cpuBefore.sink,
       enricherBatchSeconds: increase('pra_enricher_batch_duration_seconds_sum'),
-      enricherConsumerLagAtEnd: sumMetric(liveAfter, 'pra_enricher_consumer_lag'),
+      enricherConsumerLagAtEnd: sumMetric(await enricher.metrics(), 'pra_consumer_lag_records'),
       sinkIndexed: increase('pra_sink_documents_indexed_total'),
       sinkDuplicates: increase('pra_sink_documents_duplicate_total'),
-      sinkConsumerLagAtEnd: sumMetric(liveAfter, 'pra_sink_consumer_lag'),
+      sinkConsumerLagAtEnd: sumMetric(delayAfter, 'pra_consumer_lag_records'),
     };
     const liveRss = Object.fromEntries(Object.entries(memory.samples).map(([k, v]) => [k, summarize(v.length ? v : [0])]));
     const peaks = { ...memory.peaks };

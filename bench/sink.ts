@@ -98,7 +98,7 @@ export async function sinkBench(ctx: BenchContext): Promise<BenchResult> {
       });
       try {
         const settled = async () =>
-          (await sink.metric('pra_sink_documents_indexed_total')) + (await sink.metric('pra_sink_documents_duplicate_total')) + (await sink.metric('pra_sink_documents_dead_lettered_total'));
+          (await sink.metric('pra_sink_documents_indexed_total')) + (await sink.metric('pra_sink_documents_duplicate_total')) + (await sink.metric('pra_dead_letters_total'));
         // Timed from the first document read (buffered or already settled) to the last settled, so process
         // start, template installation and the group join are left out and the first requests are not.
         const read = async () => (await settled()) + (await sink.metric('pra_sink_buffered_documents'));
@@ -111,7 +111,7 @@ export async function sinkBench(ctx: BenchContext): Promise<BenchResult> {
         sinkRates.push(n / seconds);
         peaks.push(sink.memory()?.peak ?? 0);
         const dup = await sink.metric('pra_sink_documents_duplicate_total');
-        const dead = await sink.metric('pra_sink_documents_dead_lettered_total');
+        const dead = await sink.metric('pra_dead_letters_total');
         if (dup + dead > 0) notes.push(`Iteration ${i + 1}: ${dup} duplicates and ${dead} dead letters (expected none).`);
       } finally {
         await sink.stop();

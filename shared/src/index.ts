@@ -16,3 +16,4 @@ export * from './topic-reader.js';
 export * from './record-signature.js';
 export * from './namespace.js';
 export * from './service.js';
+export * from './stage-metrics.js';

@@ -25,8 +25,12 @@ function checkLabels(name: string, labels: readonly string[] = []): void {
   }
 }
 
+type Kind = 'counter' | 'gauge' | 'histogram';
+
 export class Metrics {
   readonly registry: client.Registry;
+  /** What each name was registered as, so a second registration can be held to the same shape. */
+  readonly #shapes = new Map<string, string>();
 
   constructor(options: { defaultMetrics?: boolean; labels?: Record<string, string> } = {}) {
     this.registry = new client.Registry();
@@ -37,7 +41,7 @@ export class Metrics {
   counter<L extends string = string>(name: string, help: string, labelNames: readonly L[] = []): client.Counter<L> {
     checkName(name, 'counter');
     checkLabels(name, labelNames);
-    return this.#getOr(name, () => new client.Counter({ name, help, labelNames, registers: [this.registry] }));
+    return this.#getOr(name, 'counter', labelNames, undefined, () => new client.Counter({ name, help, labelNames, registers: [this.registry] }));
   }
 
   gauge<L extends string = string>(
@@ -50,6 +54,9 @@ export class Metrics {
     checkLabels(name, labelNames);
     return this.#getOr(
       name,
+      'gauge',
+      labelNames,
+      undefined,
       () => new client.Gauge({ name, help, labelNames, registers: [this.registry], ...(collect ? { collect } : {}) }),
     );
   }
@@ -64,6 +71,9 @@ export class Metrics {
     checkLabels(name, labelNames);
     return this.#getOr(
       name,
+      'histogram',
+      labelNames,
+      buckets,
       () => new client.Histogram({ name, help, labelNames, registers: [this.registry], ...(buckets ? { buckets } : {}) }),
     );
   }
@@ -77,9 +87,22 @@ export class Metrics {
     return this.registry.contentType;
   }
 
-  // The all-in-one process wires several stages to one registry; the same metric is shared, not re-declared.
-  #getOr<M extends client.Metric>(name: string, create: () => M): M {
-    return (this.registry.getSingleMetric(name) as M | undefined) ?? create();
+  /**
+   * The all-in-one process wires several stages to one registry, so the same
+   * definition may be registered twice and is then shared. A second
+   * registration under the name with another kind, labels or buckets is a bug
+   * (two meanings for one series) and throws.
+   */
+  #getOr<M extends client.Metric>(name: string, kind: Kind, labelNames: readonly string[], buckets: readonly number[] | undefined, create: () => M): M {
+    const shape = JSON.stringify([kind, [...labelNames].sort(), buckets ?? null]);
+    const known = this.#shapes.get(name);
+    if (known !== undefined) {
+      if (known !== shape) throw new Error(`Metric ${name} is already registered as ${known}, not as ${shape}`);
+      return this.registry.getSingleMetric(name) as M;
+    }
+    const metric = create();
+    this.#shapes.set(name, shape);
+    return metric;
   }
 }
 

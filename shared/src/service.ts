@@ -9,6 +9,7 @@ import { buildOpsApp, listenOpsApp, type ReadinessCheck } from './http-server.js
 import { createLifecycle } from './lifecycle.js';
 import { createLogger, type Logger, type LogLevel } from './logger.js';
 import { Metrics } from './metrics.js';
+import { recordBuildInfo } from './stage-metrics.js';
 import type { LoadOptions } from './config.js';
 
 /** A stage as the runner and the all-in-one mode see it. */
@@ -66,6 +67,7 @@ export async function runService<C>(definition: ServiceDefinition<C>, options: R
   const { config, secrets, ops: settings } = loaded;
   const logger = createLogger({ service: definition.name, level: settings.logLevel, secrets });
   const metrics = new Metrics();
+  recordBuildInfo(metrics);
   const lifecycle = createLifecycle({ logger, graceMs: settings.shutdownGrace });
   const service = definition.build(config, { logger, metrics });
   const ops = buildOpsApp({ metrics, readiness: service.readiness, logger, ...(service.live ? { live: () => service.live!() } : {}) });

@@ -30,9 +30,7 @@ export async function progressFigures(metrics: Metrics, extra: { written?: numbe
     duplicates: extra.duplicates ?? (await total(metrics, 'pra_sink_documents_duplicate_total')),
     deadLetters:
       (extra.deadLetters ?? 0) +
-      (await total(metrics, 'pra_dlq_records_total')) +
-      (await total(metrics, 'pra_sink_documents_dead_lettered_total')) +
-      (await total(metrics, 'pra_poller_dead_letters_total')),
+      (await total(metrics, 'pra_dead_letters_total')),
     lagSeconds: await total(metrics, 'pra_poller_window_lag_seconds', 'max'),
     backfillSeconds: await total(metrics, 'pra_poller_backfill_remaining_seconds', 'max'),
     openSessions: await total(metrics, 'pra_poller_open_sessions'),

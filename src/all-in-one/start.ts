@@ -6,7 +6,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { buildOpsApp, createLifecycle, createLogger, listenOpsApp, loadConfig, Metrics, type ReadinessCheck, type Service } from '@pra-pipeline/shared';
+import { buildOpsApp, createLifecycle, createLogger, listenOpsApp, loadConfig, Metrics, recordBuildInfo, type ReadinessCheck, type Service } from '@pra-pipeline/shared';
 import { buildEnricher, loadEnricherConfig } from '@pra-pipeline/enricher';
 import { buildPoller, loadPollerConfig } from '@pra-pipeline/poller';
 import { buildSink, loadSinkConfig } from '@pra-pipeline/sink';
@@ -69,6 +69,7 @@ export async function runStart(options: StartOptions): Promise<number> {
   // The stages' secrets too (registry, Kafka, Elasticsearch, sites), which the start schema does not hold.
   const logger = createLogger({ service: 'pra-pipeline', level: start.logLevel, secrets: [...secrets, ...environmentSecrets(options.env)] });
   const metrics = new Metrics();
+  recordBuildInfo(metrics);
   const lifecycle = createLifecycle({ logger, graceMs: start.shutdownGrace });
   const parts: Part[] = [];
   const stopAll = async () => {

@@ -122,7 +122,7 @@ export class KafkaRunner {
       this.#o.logger.error({ err: e.payload.error, restart: e.payload.restart }, 'The enricher consumer crashed.');
     });
     consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
-      this.#o.metrics.consumerLag.set({ topic: e.payload.topic, partition: String(e.payload.partition) }, Number(e.payload.offsetLag));
+      this.#o.metrics.stage.lag(e.payload.topic, e.payload.partition, Number(e.payload.offsetLag));
     });
     await consumer.connect();
     await consumer.subscribe({ topic: inputTopic, fromBeginning: true });
@@ -180,6 +180,8 @@ export class KafkaRunner {
     } catch (err) {
       if (tx?.isActive()) await tx.abort().catch(() => undefined);
       metrics.transactions.inc({ outcome: 'aborted' });
+      // What is not ours (a kafkajs error) failed on the way to Kafka.
+      metrics.stage.error(isFencedError(err) ? 'PIPE_KAFKA_FENCED' : err instanceof PipelineError ? err.code : 'PIPE_KAFKA_DELIVERY');
       // Whatever failed (a send, the offsets, a commit whose outcome is unknown, fencing), the partition is
       // claimed again before its next batch: that settles the transaction and re-reads the committed position.
       await producers.release(topic, partition);

@@ -151,7 +151,8 @@ export class EnricherStage {
       );
       deadLetters.push(message);
       buffered += record.value?.length ?? 0;
-      metrics.deadLetters.inc({ stage: 'enricher', error_code: errorCode });
+      metrics.stage.deadLetter(errorCode);
+      metrics.stage.error(errorCode);
       if (errorCode === 'PIPE_INTERNAL') this.#o.logger.error({ err, partition: record.partition, offset: record.offset }, 'Unexpected failure enriching a record; it was dead-lettered.');
     };
 

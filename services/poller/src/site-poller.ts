@@ -17,6 +17,7 @@
  */
 import {
   deadLetterHeaders,
+  ERROR_CODES,
   PipelineError,
   RAW_CONTENT_TYPE,
   RECORD_HEADERS,
@@ -308,7 +309,7 @@ export class SitePoller {
         if (signal?.aborted) throw err;
         if (err instanceof PipelineError && err.code === 'PIPE_KAFKA_FENCED') throw err;
         const pe = err instanceof PipelineError ? err : undefined;
-        this.#d.metrics.errors.inc({ error_type: pe?.errorType ?? 'internal', stage: pe?.stage ?? 'processing', code: pe?.code ?? 'PIPE_INTERNAL' });
+        this.#d.metrics.stage.error(pe?.code ?? 'PIPE_INTERNAL');
         const decision = retryDecision(err, n, this.#d.options.retry);
         if (!decision.retry) {
           this.#lastFailure = { request: what, err };
@@ -424,7 +425,7 @@ export class SitePoller {
     if (c.events) m.eventsPublished.inc({ site }, c.events);
     if (c.bytes) m.publishedBytes.inc({ site }, c.bytes);
     if (c.unchanged) m.sessionsUnchanged.inc({ site }, c.unchanged);
-    if (c.dlq) m.deadLetters.inc({ site, code: 'PIPE_XML_LIMIT' }, c.dlq);
+    m.stage.deadLetter('PIPE_XML_LIMIT', c.dlq);
   }
 
   /** Records the session in the draft; returns the record to send when it changed. */
@@ -461,7 +462,7 @@ export class SitePoller {
           ...deadLetterHeaders({
             stage: 'poller',
             errorCode: 'PIPE_XML_LIMIT',
-            errorType: 'session_too_large',
+            errorType: ERROR_CODES.PIPE_XML_LIMIT.errorType,
             reason: `session of ${item.size} bytes is larger than ${this.#d.options.maxSessionBytes} bytes; the value holds its first bytes`,
             sourceTopic: '',
             sourcePartition: -1,

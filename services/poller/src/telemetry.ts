@@ -1,5 +1,5 @@
 /** The poller's metrics, declared once; labels are bounded (site names come from the configuration). */
-import { BYTE_BUCKETS, DURATION_BUCKETS, type Metrics } from '@pra-pipeline/shared';
+import { BYTE_BUCKETS, DURATION_BUCKETS, stageMetrics, type Metrics } from '@pra-pipeline/shared';
 
 export type Endpoint = 'token' | 'access_session' | 'access_session_listing';
 export type RequestOutcome = 'ok' | 'unauthorized' | 'throttled' | 'http_4xx' | 'http_5xx' | 'network' | 'timeout' | 'too_large' | 'aborted';
@@ -12,6 +12,8 @@ export function createPollerMetrics(metrics: Metrics) {
   };
   return {
     gaugeRefreshers,
+    /** Dead letters and errors, shared by every stage. */
+    stage: stageMetrics(metrics, 'poller'),
     requests: metrics.counter('pra_poller_requests_total', 'Requests to PRA sites by endpoint and outcome.', ['site', 'endpoint', 'outcome']),
     requestDuration: metrics.histogram('pra_poller_request_duration_seconds', 'Time to the end of each PRA response.', ['site', 'endpoint'], DURATION_BUCKETS),
     receivedBytes: metrics.counter('pra_poller_received_bytes_total', 'Response bytes received from PRA sites.', ['site', 'endpoint']),
@@ -23,9 +25,7 @@ export function createPollerMetrics(metrics: Metrics) {
     sessionsUnchanged: metrics.counter('pra_poller_sessions_unchanged_total', 'Sessions fetched again but not published because they had not changed.', ['site']),
     eventsPublished: metrics.counter('pra_poller_events_published_total', 'New events written to the raw topic: those of the sessions written, less those earlier records of the same sessions carried.', ['site']),
     publishedBytes: metrics.counter('pra_poller_published_bytes_total', 'Bytes of session records written to the raw topic.', ['site']),
-    deadLetters: metrics.counter('pra_poller_dead_letters_total', 'Sessions sent to the dead letter topic, by error code.', ['site', 'code']),
     transactions: metrics.counter('pra_poller_transactions_total', 'Kafka transactions, by outcome (committed, aborted).', ['site', 'outcome']),
-    errors: metrics.counter('pra_errors_total', 'Errors by type and stage.', ['error_type', 'stage', 'code']),
     windowLag: metrics.gauge('pra_poller_window_lag_seconds', 'Now minus the start_time cursor (the last committed unit), at each scrape.', ['site'], refresh),
     backfillRemaining: metrics.gauge('pra_poller_backfill_remaining_seconds', 'Seconds from the start_time cursor to the newest window end it may reach; 0 when caught up.', ['site'], refresh),
     closedLag: metrics.gauge('pra_poller_closed_lag_seconds', 'Now minus the closed-session listing cursor, at each scrape.', ['site'], refresh),

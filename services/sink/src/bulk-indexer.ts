@@ -268,7 +268,7 @@ export class BulkIndexer<R> {
     }
     if (retry.length > 0) {
       this.#o.metrics.retried.inc({ reason: 'item' }, retry.length);
-      this.#o.metrics.errors.inc({ code: 'PIPE_ES_ITEM_RETRYABLE', error_type: 'request_failed', stage: 'sending' }, retry.length);
+      this.#o.metrics.stage.error('PIPE_ES_ITEM_RETRYABLE', retry.length);
       this.#o.logger.debug({ documents: retry.length, cause: this.#lastFailure }, 'Elasticsearch asked to retry some documents; sending them again after a backoff.');
       this.#retryLater(retry, retryDelay(worst, this.#o.retry));
     }
@@ -277,7 +277,7 @@ export class BulkIndexer<R> {
   #requestFailed(items: Pending<R>[], err: unknown): void {
     const failure = classifyRequestError(err);
     const m = this.#o.metrics;
-    m.errors.inc({ code: 'PIPE_ES_REQUEST', error_type: 'request_failed', stage: 'sending' });
+    m.stage.error('PIPE_ES_REQUEST');
     if (failure.kind === 'split') {
       if (items.length > 1) {
         const half = Math.ceil(items.length / 2);
@@ -329,7 +329,7 @@ export class BulkIndexer<R> {
         await this.#o.settle(item, outcome);
         break;
       } catch (err) {
-        m.errors.inc({ code: 'PIPE_KAFKA_DELIVERY', error_type: 'request_failed', stage: 'sending' });
+        m.stage.error('PIPE_KAFKA_DELIVERY');
         this.#o.logger.warn({ err, attempt }, 'Settling a document failed (dead letter not written); trying again.');
         await new Promise((resolve) => setTimeout(resolve, retryDelay(attempt, this.#o.retry)));
       }
@@ -341,8 +341,8 @@ export class BulkIndexer<R> {
     } else if (outcome.result === 'duplicate') {
       m.duplicates.inc();
     } else {
-      m.deadLettered.inc({ error_type: outcome.errorType });
-      m.errors.inc({ code: outcome.code, error_type: 'encoder_failed', stage: 'sending' });
+      m.stage.deadLetter(outcome.code);
+      m.stage.error(outcome.code);
     }
     this.#bufferedBytes -= item.bytes;
     this.#bufferedDocuments--;

@@ -160,7 +160,7 @@ export class KafkaSource {
     const revoked = this.#tracker.revokeAll();
     const now = new Set(partitions);
     for (const state of revoked) {
-      if (!now.has(state.partition)) this.#o.metrics.lag.remove({ topic: this.#o.topic, partition: String(state.partition) });
+      if (!now.has(state.partition)) this.#o.metrics.stage.forgetLag(this.#o.topic, state.partition);
     }
     for (const p of this.#assigned) {
       if (!now.has(p)) this.#highWatermarks.delete(p);
@@ -248,6 +248,6 @@ export class KafkaSource {
   #updateLag(partition: number, committed: number): void {
     const high = this.#highWatermarks.get(partition);
     if (high === undefined) return;
-    this.#o.metrics.lag.set({ topic: this.#o.topic, partition: String(partition) }, Math.max(0, high - committed));
+    this.#o.metrics.stage.lag(this.#o.topic, partition, Math.max(0, high - committed));
   }
 }

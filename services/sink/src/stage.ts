@@ -153,8 +153,8 @@ export class SinkStage {
       const errorType = ERROR_CODES[code].errorType;
       const reason = giveUp ? `Gave up after ${attempt} attempts: ${(err as Error).message}` : (err as Error).message;
       await this.#o.deadLetter(record, { code, errorType, reason });
-      this.#o.metrics.deadLettered.inc({ error_type: errorType });
-      this.#o.metrics.errors.inc({ code, error_type: errorType, stage: 'processing' });
+      this.#o.metrics.stage.deadLetter(code);
+      this.#o.metrics.stage.error(code);
       this.#logRefused(code, reason, record);
       done({ result: 'rejected', code, status: 0, errorType, reason });
       return;

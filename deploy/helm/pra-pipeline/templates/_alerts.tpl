@@ -17,9 +17,9 @@ values) deploy/prometheus/alerts.yml.
     - alert: PraConsumerLagGrowing
       # Each consuming stage exports its own lag gauge.
       expr: |-
-        sum by (namespace, job, topic) ({__name__=~"pra_enricher_consumer_lag|pra_sink_consumer_lag"}) > {{ $r.consumerLagThreshold }}
+        sum by (namespace, job, topic) (pra_consumer_lag_records) > {{ $r.consumerLagThreshold }}
         and
-        sum by (namespace, job, topic) (deriv({__name__=~"pra_enricher_consumer_lag|pra_sink_consumer_lag"}[15m])) > 0
+        sum by (namespace, job, topic) (deriv(pra_consumer_lag_records[15m])) > 0
       for: 15m
       labels:
         severity: warning
@@ -27,7 +27,7 @@ values) deploy/prometheus/alerts.yml.
         summary: Consumer lag is high and still growing.
         description: '{{`{{ $labels.job }}`}} is {{`{{ $value }}`}} records behind on {{`{{ $labels.topic }}`}} and falling further behind; add replicas (up to the partition count) or partitions.'
     - alert: PraDeadLetterRecords
-      expr: sum by (namespace, job) (rate({__name__=~"pra_dlq_records_total|pra_poller_dead_letters_total|pra_sink_documents_dead_lettered_total"}[10m])) > {{ $r.dlqRatePerSecond }}
+      expr: sum by (namespace, job) (rate(pra_dead_letters_total[10m])) > {{ $r.dlqRatePerSecond }}
       for: 5m
       labels:
         severity: warning

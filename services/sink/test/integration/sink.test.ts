@@ -135,7 +135,8 @@ test('a document Elasticsearch rejects goes to the dead letter topic with the re
   assert.equal(invalid.sourceOffset, '41');
   assert.match(invalid.reason, /event\.id/);
   assert.ok(letters.every((l) => l.headers[DLQ_HEADERS.time] !== undefined));
-  assert.equal(await metricValue(sink.metrics, 'pra_sink_documents_dead_lettered_total', rejected.errorType), 1);
+  assert.equal(await metricValue(sink.metrics, 'pra_dead_letters_total', 'code="PIPE_ES_ITEM_REJECTED"'), 1);
+  assert.equal(await metricValue(sink.metrics, 'pra_dead_letters_total', 'code="PIPE_RECORD_INVALID"'), 1);
 
   // Everything is settled, so everything is committed: the group has no lag.
   await waitFor('offsets committed', async () => {
