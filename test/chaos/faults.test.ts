@@ -188,6 +188,9 @@ for (const scenario of selected) {
     for (const f of result.faults.filter((f) => f.what.startsWith('SIGKILL'))) {
       assert.equal(f.detail, 'killed', `${f.what} at ${f.startMs} ms: the service was running when the kill landed`);
     }
+    for (const f of result.faults.filter((f) => f.what.startsWith('index.blocks'))) {
+      assert.match(f.detail ?? '', /^0 documents written while blocked/, 'the block held: Elasticsearch took no document while it was set');
+    }
     assert.deepEqual(problems(result), [], `services' logs in ${result.logDir}`);
   });
 }

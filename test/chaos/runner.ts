@@ -19,6 +19,7 @@
  * harness started: `npm test`, `npm run chaos`, or `npm run stack -- --env-file`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createWriteStream, mkdirSync, mkdtempSync, writeFileSync, type WriteStream } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -124,6 +125,12 @@ export interface ChaosResult extends Comparison {
   topic: Comparison;
   /** Records on the dead-letter topic. */
   deadLetters: number;
+  /**
+   * Evidence when the enriched topic holds an event more than once: up to 10 such events with
+   * the partition/offset of each copy, and how many raw records (key and value) occur more than
+   * once on the raw topic. The run's topics are then kept for inspection.
+   */
+  topicEvidence?: { duplicates: { id: string; copies: string[] }[]; rawRecordsRepeated: number; keptTopics: string };
   faults: AppliedFault[];
   unplannedExits: UnplannedExit[];
   /** Whole run, start of the services to the final comparison. */
@@ -313,6 +320,7 @@ export async function runScenario(scenario: Scenario, log: (line: string) => voi
   let events = 0;
   let deadLetters = -1;
   let topic: Comparison = { missing: -1, extra: -1, duplicated: -1 };
+  let topicEvidence: ChaosResult['topicEvidence'];
   try {
     // The consumers first, so the poller's first records find them ready.
     services.sink.start();
@@ -360,8 +368,15 @@ export async function runScenario(scenario: Scenario, log: (line: string) => voi
     // Replays after the first match must not add anything: look again after a quiet spell.
     await sleep(5000);
     comparison = await read();
-    topic = compareIds(expected, countIds(await enrichedIds(stack.kafkaBrokers, `${run}.ecs`)));
+    const positions = new Map<string, string[]>();
+    const ids = await enrichedIds(stack.kafkaBrokers, `${run}.ecs`, (id, at) => positions.set(id, [...(positions.get(id) ?? []), at]));
+    topic = compareIds(expected, countIds(ids));
     log(`the enriched topic, read committed: ${JSON.stringify(topic)}`);
+    if (topic.duplicated > 0) {
+      const duplicates = [...positions].filter(([, at]) => at.length > 1).slice(0, 10).map(([id, copies]) => ({ id, copies }));
+      topicEvidence = { duplicates, rawRecordsRepeated: await repeatedRecords(stack.kafkaBrokers, `${run}.raw`), keptTopics: `${run}.*` };
+      log(`duplicates on the enriched topic: ${JSON.stringify(topicEvidence)}`);
+    }
     deadLetters = await countRecords(stack.kafkaBrokers, `${run}.dlq`);
   } finally {
     await Promise.allSettled(tasks);
@@ -369,7 +384,8 @@ export async function runScenario(scenario: Scenario, log: (line: string) => voi
     await simulator.stop();
     await restoreServers();
     if (toxiproxy) await Promise.allSettled(proxies.filter((p) => p.startsWith(run)).map((p) => toxiproxy.deleteProxy(p)));
-    await cleanUp(stack.kafkaBrokers, stack.esNode, run, namespace);
+    if (topicEvidence) log(`kept the topics ${run}.* for inspection`);
+    else await cleanUp(stack.kafkaBrokers, stack.esNode, run, namespace);
   }
   return {
     scenario: scenario.name,
@@ -379,6 +395,7 @@ export async function runScenario(scenario: Scenario, log: (line: string) => voi
     topic,
     recoveryMs,
     deadLetters,
+    ...(topicEvidence ? { topicEvidence } : {}),
     faults: applied.sort((a, b) => a.startMs - b.startMs),
     unplannedExits,
     runMs: Date.now() - t0,
@@ -435,7 +452,7 @@ async function applyFault(fault: Fault, ctx: FaultContext): Promise<{ what: stri
       await sleep(fault.downMs);
       const startMs = await startServer(server);
       stoppedServers.delete(server);
-      return { what: `SIGKILL of Kafka node ${nodeId} (${fault.target}), down ${(fault.downMs / 1000).toFixed(0)} s`, detail: `${why}; start took ${(startMs / 1000).toFixed(1)} s` };
+      return { what: `Kafka node ${nodeId} killed (SIGKILL, ${fault.target}), down ${(fault.downMs / 1000).toFixed(0)} s`, detail: `${why}; start took ${(startMs / 1000).toFixed(1)} s` };
     }
     case 'rolling-restart': {
       const ids = (process.env.KAFKA_NODE_IDS ?? '').split(',').filter(Boolean);
@@ -459,7 +476,7 @@ async function applyFault(fault: Fault, ctx: FaultContext): Promise<{ what: stri
       await sleep(fault.downMs);
       const startMs = await startServer(server);
       stoppedServers.delete(server);
-      return { what: `SIGKILL of ${server} (not the master, ${master}), down ${(fault.downMs / 1000).toFixed(0)} s`, detail: `start took ${(startMs / 1000).toFixed(1)} s` };
+      return { what: `${server} killed (SIGKILL; the master is ${master}), down ${(fault.downMs / 1000).toFixed(0)} s`, detail: `start took ${(startMs / 1000).toFixed(1)} s` };
     }
     case 'registry-down': {
       stoppedServers.add('registry');
@@ -482,11 +499,17 @@ async function applyFault(fault: Fault, ctx: FaultContext): Promise<{ what: stri
         if (!res.ok) throw new Error(`index block ${value}: HTTP ${res.status} ${await res.text()}`);
       };
       await block(true);
+      // Bulk requests already past the block check when it was set may still complete: count after a grace.
+      const graceMs = Math.min(5000, fault.forMs / 4);
+      await sleep(graceMs);
       const before = (await indexedIds(es, ctx.namespace)).size;
-      await sleep(fault.forMs);
+      await sleep(fault.forMs - graceMs);
       const during = (await indexedIds(es, ctx.namespace)).size;
       await block(null);
-      return { what: `index.blocks.read_only_allow_delete on ${index} for ${(fault.forMs / 1000).toFixed(0)} s`, detail: `${during - before} documents written while blocked` };
+      return {
+        what: `index.blocks.read_only_allow_delete on ${index} for ${(fault.forMs / 1000).toFixed(0)} s`,
+        detail: `${during - before} documents written while blocked (counted from ${graceMs / 1000} s after the block was set)`,
+      };
     }
     case 'network': {
       const proxy = ctx.toxiproxy;
@@ -598,7 +621,8 @@ async function brokerToKill(target: 'busiest-leader' | 'group-coordinator' | 'tr
     const meta = await a.fetchTopicMetadata({ topics: [topic] });
     const partitions = meta.topics[0]!.partitions;
     if (partitions.length !== 1) throw new Error(`${topic} has ${partitions.length} partitions; the harness makes it one, so its leader is the coordinator`);
-    return { nodeId: partitions[0]!.leader, why: `leader of ${topic}-0, so the ${target.replace('-', ' ')} of every group and transactional id` };
+    const of = target === 'group-coordinator' ? 'every consumer group' : 'every transactional id';
+    return { nodeId: partitions[0]!.leader, why: `leader of ${topic}-0, so the ${target.replace('-', ' ')} of ${of}` };
   } finally {
     await a.disconnect().catch(() => undefined);
   }
@@ -648,14 +672,27 @@ export async function countRecords(brokers: string[], topic: string): Promise<nu
 }
 
 /** The event id of every record on the enriched topic, read committed (the value is the wire format: 5 bytes, then JSON). */
-export async function enrichedIds(brokers: string[], topic: string): Promise<string[]> {
+export async function enrichedIds(brokers: string[], topic: string, at?: (id: string, position: string) => void): Promise<string[]> {
   const kafka = createKafka({ kafkaBrokers: brokers, kafkaClientId: 'chaos-reader' }, quiet);
   const ids: string[] = [];
   await readTopicToEnd(kafka, topic, (m) => {
     const doc = m.value ? (JSON.parse(m.value.subarray(5).toString()) as { event?: { id?: string } }) : undefined;
-    ids.push(doc?.event?.id ?? `no-id:${m.partition}/${m.offset}`);
+    const id = doc?.event?.id ?? `no-id:${m.partition}/${m.offset}`;
+    ids.push(id);
+    at?.(id, `${m.partition}/${m.offset}`);
   }, { logger: quiet });
   return ids;
+}
+
+/** How many records (same key and value) occur more than once on a topic, read committed. */
+async function repeatedRecords(brokers: string[], topic: string): Promise<number> {
+  const kafka = createKafka({ kafkaBrokers: brokers, kafkaClientId: 'chaos-reader' }, quiet);
+  const seen = new Map<string, number>();
+  await readTopicToEnd(kafka, topic, (m) => {
+    const k = `${m.key?.toString('base64') ?? ''}:${m.value ? createHash('sha256').update(m.value).digest('base64') : ''}`;
+    seen.set(k, (seen.get(k) ?? 0) + 1);
+  }, { logger: quiet });
+  return [...seen.values()].filter((n) => n > 1).length;
 }
 
 export async function cleanUp(brokers: string[], esNode: string, run: string, namespace: string): Promise<void> {
