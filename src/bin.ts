@@ -1,13 +1,8 @@
 import { main } from './cli.js';
-import { printable } from './printable.js';
+import { installCrashHandlers } from './crash.js';
 
-// Whatever escapes everything else is printed scrubbed of the environment's secrets too.
-const fail = (err: unknown) => {
-  console.error(printable(`pra-pipeline: unexpected failure: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
-  process.exit(1);
-};
-process.on('uncaughtException', fail);
-process.on('unhandledRejection', fail);
+// Whatever escapes everything else is one JSON log line, scrubbed of the environment's secrets, and exit 1.
+installCrashHandlers();
 
 const code = await main(process.argv.slice(2));
 process.exitCode = code;

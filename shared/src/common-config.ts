@@ -2,11 +2,12 @@
  * Variables shared by several services. Each service's schema spreads the groups
  * it needs beside its own variables, so a name means the same thing everywhere.
  */
-import { LOG_LEVELS } from './logger.js';
+import { LOG_FORMATS, LOG_LEVELS } from './logger.js';
 import { v } from './config.js';
 
 export const opsVars = {
   logLevel: v.enum(LOG_LEVELS, { default: 'info', doc: 'Log level.' }),
+  logFormat: v.enum(LOG_FORMATS, { default: 'json', doc: 'Shape of the JSON log lines on stdout: json (pino\'s, with service and message) or ecs (Elastic Common Schema: @timestamp, log.level, service.name, error.*, our fields under pra.*).' }),
   httpHost: v.string({ default: '0.0.0.0', doc: 'Address of the operations endpoint (/livez, /readyz, /metrics).' }),
   httpPort: v.integer({ default: 9464, min: 0, max: 65535, doc: 'Port of the operations endpoint; 0 picks a free one.' }),
   shutdownGrace: v.duration({ default: 25_000, min: 1000, doc: 'Time to finish in-flight work after SIGTERM before exiting.' }),

@@ -7,7 +7,16 @@
  * base64 secret such as an Elasticsearch API key, its decoded `id:key` and key.
  * A password written into any URL (`scheme://user:password@host`) is redacted
  * whether known or not.
+ *
+ * Two shapes (LOG_FORMAT): `json`, pino's own with `service` and `message`, and
+ * `ecs`, Elastic Common Schema lines (@elastic/ecs-pino-format) that an Elastic
+ * stack takes as they are: `@timestamp`, `log.level`, `message`, `ecs.version`,
+ * `service.name`, errors as `error.type`/`error.message`/`error.stack_trace`,
+ * and every field of our own under `pra.` (ECS has no top-level custom fields).
+ * The same scrubbing runs in both.
  */
+import { hostname } from 'node:os';
+import { ecsFormat } from '@elastic/ecs-pino-format';
 import { pino, stdSerializers, type Logger, type LoggerOptions, type DestinationStream } from 'pino';
 
 export type { Logger } from 'pino';
@@ -135,8 +144,65 @@ export function redact(value: unknown, secrets: readonly string[] = [], depth = 
   return out;
 }
 
+export const LOG_FORMATS = ['json', 'ecs'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** LOG_FORMAT of an environment: `ecs`, else `json` (the services' configuration rejects other values). */
+export function logFormatOf(env: Record<string, string | undefined> = process.env): LogFormat {
+  return env.LOG_FORMAT?.trim().toLowerCase() === 'ecs' ? 'ecs' : 'json';
+}
+
+/** Where our own fields go in an ECS line. */
+export const ECS_CUSTOM_NAMESPACE = 'pra';
+/** Keys the ECS formatter writes itself: dotted ECS names and the base fields. */
+const isEcsKey = (key: string) => key.includes('.') || key === '@timestamp' || key === 'message';
+
+function ecsError(value: unknown): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return { 'error.message': String(value) };
+  const { type, message, stack, code, ...rest } = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  if (type !== undefined) out['error.type'] = String(type);
+  if (message !== undefined) out['error.message'] = String(message);
+  if (stack !== undefined) out['error.stack_trace'] = String(stack);
+  if (code !== undefined) out['error.code'] = String(code);
+  for (const [key, inner] of Object.entries(rest)) out[`${ECS_CUSTOM_NAMESPACE}.error.${key}`] = inner;
+  return out;
+}
+
+/** A logged object in ECS terms: `err` (or `error`) as ECS error fields, our keys under `pra.`. */
+function toEcs(object: Record<string, unknown>, secrets: readonly string[]): Record<string, unknown> {
+  const { err, error, ...rest } = redact(object, secrets) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(rest)) out[isEcsKey(key) ? key : `${ECS_CUSTOM_NAMESPACE}.${key}`] = inner;
+  const failure = err ?? error;
+  return failure === undefined ? out : { ...out, ...ecsError(failure) };
+}
+
+function ecsOptions(options: CreateLoggerOptions, secrets: readonly string[]): LoggerOptions {
+  const ecs = ecsFormat({
+    serviceName: options.service,
+    ...(options.version ? { serviceVersion: options.version } : {}),
+    eventDataset: `pra_pipeline.${options.service}`,
+    convertErr: false,
+    apmIntegration: false,
+  });
+  const formatters = ecs.formatters as Required<NonNullable<LoggerOptions['formatters']>>;
+  return {
+    ...ecs,
+    base: { pid: process.pid, hostname: hostname() },
+    formatters: {
+      level: formatters.level,
+      // pid and hostname become process.pid and host.hostname in the ECS formatter.
+      bindings: ({ pid, hostname: host, ...bindings }) => formatters.bindings({ ...toEcs(bindings, secrets), pid, hostname: host }),
+      log: (object) => formatters.log(toEcs(object, secrets)),
+    },
+  };
+}
+
 export interface CreateLoggerOptions {
   service: string;
+  /** json (default: LOG_FORMAT of the environment) or ecs. */
+  format?: LogFormat;
   level?: LogLevel;
   version?: string;
   /** Values to scrub from every logged string. */
@@ -150,15 +216,21 @@ function passError(value: unknown): unknown {
 
 export function createLogger(options: CreateLoggerOptions): Logger {
   const secrets = options.secrets ?? [];
+  const shape: LoggerOptions =
+    (options.format ?? logFormatOf()) === 'ecs'
+      ? ecsOptions(options, secrets)
+      : {
+          base: { service: options.service, ...(options.version ? { version: options.version } : {}) },
+          messageKey: 'message',
+          timestamp: pino.stdTimeFunctions.isoTime,
+          formatters: {
+            level: (label) => ({ level: label }),
+            log: (object) => redact(object, secrets) as Record<string, unknown>,
+          },
+        };
   const pinoOptions: LoggerOptions = {
     level: options.level ?? 'info',
-    base: { service: options.service, ...(options.version ? { version: options.version } : {}) },
-    messageKey: 'message',
-    timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: {
-      level: (label) => ({ level: label }),
-      log: (object) => redact(object, secrets) as Record<string, unknown>,
-    },
+    ...shape,
     // Errors are serialised (and scrubbed) by redact() in formatters.log, which runs before
     // serializers; pino's default err serializer would then re-serialise the plain object.
     serializers: { err: passError, error: passError },
@@ -170,5 +242,14 @@ export function createLogger(options: CreateLoggerOptions): Logger {
       },
     },
   };
-  return options.destination ? pino(pinoOptions, options.destination) : pino(pinoOptions);
+  const logger = options.destination ? pino(pinoOptions, options.destination) : pino(pinoOptions);
+  if ((options.format ?? logFormatOf()) === 'ecs') {
+    // pino does not pass a child's bindings through formatters.bindings: rename them here
+    // (children inherit this from the root, so grandchildren are covered too).
+    const child = logger.child;
+    logger.child = function (this: Logger, bindings, childOptions) {
+      return child.call(this, toEcs(bindings, secrets), childOptions);
+    } as Logger['child'];
+  }
+  return logger;
 }

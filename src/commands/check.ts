@@ -26,7 +26,7 @@ import { loadPollerConfig, type PollerConfig, PraClient, createPollerMetrics } f
 import { createEsClient, loadSinkConfig } from '@pra-pipeline/sink';
 import { detectModes, inProcessEnv } from '../all-in-one/modes.js';
 import { environmentSecrets } from '../environment-secrets.js';
-import type { Command } from './command.js';
+import { UsageError, type Command } from './command.js';
 
 /** GET with node:http(s), so an https registry can be checked with SCHEMA_REGISTRY_CA_FILE's agent; the body is capped at 1 MiB. */
 function getJson(url: string, headers: Record<string, string>, agent: Agent | undefined): Promise<{ status: number; body: unknown }> {
@@ -204,23 +204,34 @@ export const checkCommand: Command = {
   name: 'check',
   summary: 'Validate the configuration and try every configured dependency.',
   help: [
-    'Usage: pra-pipeline check',
+    'Usage: pra-pipeline check [--json]',
     '',
     'Validates the configuration in the environment (the same variables the services read) and tries',
     'every dependency it names: a token from each PRA site (PRA_SITES / PRA_URL), Kafka (KAFKA_BROKERS),',
     'the schema registry (SCHEMA_REGISTRY_URL) and Elasticsearch (ES_NODE / ES_CLOUD_ID). Each line says',
     'OK or FAIL and why. Secrets are never printed.',
     '',
+    '  --json   one JSON object instead of lines: {"ok", "configValid", "results": [{"name", "ok",',
+    '           "warning", "detail"}]}, for scripts and readiness gates; the same exit codes.',
+    '',
     'Exit codes: 0 everything answered, 1 a dependency failed, 2 the configuration is invalid.',
   ].join('\n'),
-  async run() {
+  async run(args) {
+    const unknown = args.filter((a) => a !== '--json');
+    if (unknown.length > 0) throw new UsageError(`Unknown argument ${unknown[0]}.`);
+    const json = args.includes('--json');
     const { results, configValid } = await runChecks(process.env);
+    const code = results.length === 0 || !configValid ? 2 : results.every((r) => r.ok) ? 0 : 1;
+    if (json) {
+      const out = results.map((r) => ({ name: r.name, ok: r.ok, warning: r.warning === true, detail: r.detail }));
+      console.log(JSON.stringify({ ok: code === 0, configValid: results.length > 0 && configValid, results: out }));
+      return code;
+    }
     if (results.length === 0) {
       console.log('Nothing is configured: set PRA_URL or PRA_SITES, KAFKA_BROKERS, SCHEMA_REGISTRY_URL and/or ES_NODE (see docs/configuration.md).');
       return 2;
     }
     for (const r of results) console.log(`${r.warning ? 'WARN' : r.ok ? 'OK  ' : 'FAIL'}  ${r.name}: ${r.detail}`);
-    if (!configValid) return 2;
-    return results.every((r) => r.ok) ? 0 : 1;
+    return code;
   },
 };

@@ -166,3 +166,11 @@ test('schemaRegistry.compatibility and autoRegister reach the enricher as SCHEMA
   assert.equal((one(render(), 'ConfigMap', name('sink')).data as Record<string, string>).SCHEMA_COMPATIBILITY, undefined, 'only the enricher registers');
   assert.throws(() => helmTemplate({ set: ['schemaRegistry.compatibility=SIDEWAYS'] }), /schema/);
 });
+
+test('logFormat reaches every stage as LOG_FORMAT', () => {
+  for (const [set, want] of [[[], 'json'], [['logFormat=ecs'], 'ecs']] as const) {
+    const objects = render({ set: [...set] });
+    for (const stage of ['poller', 'enricher', 'sink']) assert.equal((one(objects, 'ConfigMap', name(stage)).data as Record<string, string>).LOG_FORMAT, want, stage);
+  }
+  assert.throws(() => helmTemplate({ set: ['logFormat=xml'] }), /schema/);
+});

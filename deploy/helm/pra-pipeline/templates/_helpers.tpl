@@ -123,6 +123,7 @@ last and wins. Call with (dict "root" $ "stage" "sink").
 {{- $_ := set $c "HTTP_HOST" "0.0.0.0" }}
 {{- $_ := set $c "HTTP_PORT" (toString $v.metricsPort) }}
 {{- $_ := set $c "LOG_LEVEL" (default $v.logLevel $s.logLevel) }}
+{{- $_ := set $c "LOG_FORMAT" $v.logFormat }}
 {{- $_ := set $c "SHUTDOWN_GRACE" (printf "%ds" (int (sub (int $v.terminationGracePeriodSeconds) 5))) }}
 {{- $_ := set $c "KAFKA_BROKERS" (required "kafka.brokers is required" $v.kafka.brokers) }}
 {{- $_ := set $c "KAFKA_CLIENT_ID" (include "pra-pipeline.stageName" .) }}
