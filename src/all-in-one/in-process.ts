@@ -8,7 +8,7 @@
 import { backoffDelay, sleep, type Logger, type Metrics } from '@pra-pipeline/shared';
 import { buildEnricherStage, openGeoIp, type EnricherConfig, type EnricherOutput, type OutMessage, type SourcedRecord, enricherMetrics, type GeoIpDatabases } from '@pra-pipeline/enricher';
 import type { OutRecord } from '@pra-pipeline/poller';
-import { buildSinkStage, createEsClient, ensureIndexSetup, sinkDeadLetter, type SinkConfig, type StageOutcome } from '@pra-pipeline/sink';
+import { buildSinkStage, createEsClient, ensureIndexSetup, sinkDeadLetter, type SinkConfig } from '@pra-pipeline/sink';
 import { DeadLetterFile } from './dead-letter-file.js';
 import type { Deliver } from './file-publisher.js';
 import { NdjsonOutput } from './ndjson-output.js';
@@ -65,20 +65,20 @@ export async function elasticsearchDestination(
   return {
     description: `Elasticsearch ${config.esNode?.join(',') ?? config.esCloudId ?? ''}`.trim(),
     async write(documents) {
-      const settled = documents.map(
-        (d) =>
-          new Promise<StageOutcome>((resolve, reject) => {
-            const key = d.key === null ? null : Buffer.from(d.key);
-            const value = d.value === null ? null : Buffer.from(d.value);
-            stage.write({ topic: ENRICHED_TOPIC, partition: 0, offset: String(offset++), key, value, headers: d.headers }, resolve).catch(reject);
-          }),
+      const acks = await Promise.all(
+        documents.map((d) => {
+          const key = d.key === null ? null : Buffer.from(d.key);
+          const value = d.value === null ? null : Buffer.from(d.value);
+          return stage.write({ topic: ENRICHED_TOPIC, partition: 0, offset: String(offset++), key, value, headers: d.headers });
+        }),
       );
-      stage.indexer.flush();
-      await Promise.all(settled);
+      // The whole unit is queued: send it now rather than after the linger time.
+      stage.flush();
+      await Promise.all(acks.map((ack) => ack.settled));
     },
     counts: () => ({}),
     async close() {
-      await stage.indexer.drain(config.shutdownGrace);
+      await stage.drain(config.shutdownGrace);
       await client.close();
     },
   };

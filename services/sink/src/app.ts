@@ -62,6 +62,8 @@ export interface SinkStageDeps {
   admission?: Omit<Admission, 'siteNamespaces' | 'unknownSchemaAttempts'> | undefined;
 }
 
+const REQUEST_TIMEOUT_MARGIN_MS = 5000;
+
 export function buildSinkStage(config: StageConfig, deps: SinkStageDeps): SinkStage {
   return new SinkStage({
     send: bulkSender(deps.client, config.esRequestTimeout),
@@ -77,6 +79,8 @@ export function buildSinkStage(config: StageConfig, deps: SinkStageDeps): SinkSt
     concurrency: config.bulkConcurrency,
     maxBufferBytes: config.sinkMaxBufferBytes,
     retry: { baseMs: config.bulkRetryBase, maxMs: config.bulkRetryMax, itemRetryLimit: config.sinkItemRetryLimit },
+    // The client times the request out first; this only catches a request that never settles at all.
+    requestTimeoutMs: config.esRequestTimeout + REQUEST_TIMEOUT_MARGIN_MS,
     metrics: sinkMetrics(deps.metrics),
     logger: deps.logger,
   });
@@ -173,7 +177,7 @@ export function buildSinkApp(config: SinkConfig, deps: SinkAppDeps): SinkApp {
     client,
     readiness: {
       kafka: () => source.status(),
-      elasticsearch: () => (setup ? stage.indexer.status() : { ok: false, detail: setupProblem }),
+      elasticsearch: () => (setup ? stage.status() : { ok: false, detail: setupProblem }),
     },
     live: () => source.live(),
     async start() {

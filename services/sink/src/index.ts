@@ -1,7 +1,7 @@
 export { buildSinkApp, buildSinkStage, type SinkApp, type SinkAppDeps, type SinkStageDeps } from './app.js';
 export { sinkSchema, loadSinkConfig, checkSinkConfig, type SinkConfig } from './config.js';
-export { SinkStage, type SinkRecord, type StageOutcome, type DeadLetterWriter, type DeadLetterFailure } from './stage.js';
-export { BulkIndexer, type Outcome, type IndexItem } from './bulk-indexer.js';
+export { SinkStage, type Acknowledgement, type Delivery, type SinkRecord, type StageOutcome, type DeadLetterWriter, type DeadLetterFailure } from './stage.js';
+export type { Outcome } from './bulk-indexer.js';
 export { kafkaDeadLetterWriter, sinkDeadLetter, SINK_STAGE } from './dead-letter-writer.js';
 export { bulkSender, createEsClient, esClientOptions } from './es-client.js';
 export { ensureIndexSetup, indexTemplateBody, INDEX_PATTERN } from './index-setup.js';

@@ -6,17 +6,18 @@
  * they leave it. When the buffer is full (or documents wait for a retry) the
  * partition is paused and resumed once there is room, so memory stays bounded
  * while the consumer keeps heartbeating. A rebalance starts a new generation of
- * offset state: late outcomes of revoked work can never be committed.
+ * offset state: late outcomes of revoked work can never be committed. The stage
+ * is seen only through `Delivery`: records go in, acknowledgements come back.
  */
 import { backoffDelay, sleep, type Consumer, type DependencyStatus, type EachBatchPayload, type Logger } from '@pra-pipeline/shared';
 import { OffsetTracker, type PartitionOffsets } from './offset-tracker.js';
-import { SinkStage } from './stage.js';
+import type { Acknowledgement, Delivery, SinkRecord } from './stage.js';
 import type { SinkMetrics } from './telemetry.js';
 
 export interface KafkaSourceOptions {
   consumer: Consumer;
   topic: string;
-  stage: SinkStage;
+  stage: Delivery;
   partitionsConcurrency: number;
   commitIntervalMs: number;
   metrics: SinkMetrics;
@@ -39,7 +40,7 @@ export class KafkaSource {
   /** Why the consumer is gone for good (a crash it will not restart from, or a stop nobody asked for). */
   #dead: string | undefined;
   #deadByStop = false;
-  #unsubscribeRoom: (() => void) | undefined;
+  #roomWait: Promise<void> | undefined;
 
   constructor(options: KafkaSourceOptions) {
     this.#o = options;
@@ -92,7 +93,6 @@ export class KafkaSource {
       this.#failed = this.#dead;
       this.#o.logger.debug('The Kafka consumer stopped unasked.');
     });
-    this.#unsubscribeRoom = this.#o.stage.indexer.onRoom(() => this.#resumeIfRoom());
     await consumer.connect();
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     this.#commitTimer = setInterval(() => {
@@ -121,13 +121,12 @@ export class KafkaSource {
     } catch {
       // Not running yet: nothing to pause.
     }
-    const drained = await stage.indexer.drain(graceMs);
+    const drained = await stage.drain(graceMs);
     if (!drained) {
-      logger.warn({ documents: stage.indexer.bufferedDocuments }, 'Shutdown grace ran out; unfinished documents stay uncommitted and will be delivered again.');
-      stage.indexer.abandon();
+      logger.warn({ documents: stage.bufferedDocuments }, 'Shutdown grace ran out; unfinished documents stay uncommitted and will be delivered again.');
+      stage.abandon();
     }
     clearInterval(this.#commitTimer);
-    this.#unsubscribeRoom?.();
     await this.commit();
     await consumer.disconnect();
   }
@@ -181,8 +180,8 @@ export class KafkaSource {
     let count = 0;
     for (const message of batch.messages) {
       if (this.#stopping || !isRunning() || isStale() || state.revoked) break;
-      const reserved = SinkStage.estimate(message);
-      if (!stage.indexer.tryReserve(reserved)) {
+      // The check and the hand-over below run without a pause in between, so the room seen is still there.
+      if (!stage.hasRoom(message)) {
         this.#pause(batch.partition);
         break;
       }
@@ -190,7 +189,6 @@ export class KafkaSource {
       const last = state.lastTracked;
       if (last !== undefined && offset <= last) {
         // Delivered again within this generation: the first copy is tracked and will settle.
-        stage.indexer.release(reserved);
         resolveOffset(message.offset);
         continue;
       }
@@ -203,26 +201,22 @@ export class KafkaSource {
         value: message.value,
         headers: message.headers,
       };
-      let written: boolean;
-      try {
-        written = await this.#writeWithRetry(record, () => state.complete(offset), payload);
-      } finally {
-        stage.indexer.release(reserved);
-      }
-      if (!written) break;
+      const ack = await this.#writeWithRetry(record, payload);
+      if (!ack) break;
+      // The commit timer commits what is complete; a revoked partition's late outcomes land on its old state.
+      void ack.settled.then(() => state.complete(offset));
       resolveOffset(message.offset);
       if (++count % HEARTBEAT_EVERY === 0) await heartbeat();
     }
   }
 
-  /** False when the consumer stops first; the record then stays pending and uncommitted. */
-  async #writeWithRetry(record: Parameters<SinkStage['write']>[0], done: () => void, payload: EachBatchPayload): Promise<boolean> {
+  /** Undefined when the consumer stops first; the record then stays pending and uncommitted. */
+  async #writeWithRetry(record: SinkRecord, payload: EachBatchPayload): Promise<Acknowledgement | undefined> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.#o.stage.write(record, done, attempt);
-        return true;
+        return await this.#o.stage.write(record, attempt);
       } catch (err) {
-        if (this.#stopping || !payload.isRunning() || payload.isStale()) return false;
+        if (this.#stopping || !payload.isRunning() || payload.isStale()) return undefined;
         this.#o.logger.warn({ err, attempt, partition: record.partition, offset: record.offset }, 'Decoding a record needs the schema registry, which failed; trying again.');
         await sleep(backoffDelay(attempt, { baseMs: 500, maxMs: 10_000 }));
         // A long wait must not cost the group membership.
@@ -239,10 +233,23 @@ export class KafkaSource {
   }
 
   #resumeIfRoom(): void {
-    if (this.#paused.size === 0 || this.#stopping || !this.#o.stage.hasRoom()) return;
+    if (this.#paused.size === 0 || this.#stopping) return;
+    if (!this.#o.stage.hasRoom()) {
+      this.#waitForRoom();
+      return;
+    }
     const partitions = [...this.#paused];
     this.#paused.clear();
     this.#o.consumer.resume([{ topic: this.#o.topic, partitions }]);
+  }
+
+  /** One wait at a time: whoever is paused resumes together once there is room. */
+  #waitForRoom(): void {
+    if (this.#roomWait) return;
+    this.#roomWait = this.#o.stage.whenRoom().then(() => {
+      this.#roomWait = undefined;
+      this.#resumeIfRoom();
+    });
   }
 
   #updateLag(partition: number, committed: number): void {

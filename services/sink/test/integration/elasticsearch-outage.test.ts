@@ -43,12 +43,12 @@ test('Elasticsearch down for a minute: every document arrives once, memory stays
     sinkEnv(n, { SINK_MAX_BUFFER_BYTES: String(MAX_BUFFER), BULK_MAX_BYTES: String(64 * 1024), BULK_MAX_DOCUMENTS: '100', BULK_RETRY_MAX: '2s' }),
   );
   cleanups.push(sink.stop);
-  const indexer = sink.app.stage.indexer;
+  const stage = sink.app.stage;
   let peakBuffered = 0;
   let peakHeap = 0;
   let peakRss = 0;
   const sampler = setInterval(() => {
-    peakBuffered = Math.max(peakBuffered, indexer.bufferedBytes);
+    peakBuffered = Math.max(peakBuffered, stage.bufferedBytes);
     const mem = process.memoryUsage();
     peakHeap = Math.max(peakHeap, mem.heapUsed);
     peakRss = Math.max(peakRss, mem.rss);
