@@ -9,9 +9,9 @@
 import { performance } from 'node:perf_hooks';
 import { Client } from '@elastic/elasticsearch';
 import {
-  CompressionTypes, createIdempotentProducer, createKafka, createLogger, createRegistry, encodeValue, registerJsonSchema, type Message,
+  CompressionTypes, createIdempotentProducer, createKafka, createLogger, createRegistry, documentJsonSchema, encodeValue, registerJsonSchema, type Message,
 } from '@pra-pipeline/shared';
-import { documentJsonSchema, GeoIpDatabases, type EcsDocument, chunk } from '@pra-pipeline/enricher';
+import { GeoIpDatabases, type EcsDocument, chunk } from '@pra-pipeline/enricher';
 import { DATA_STREAM_PREFIX } from '@pra-pipeline/sink';
 import { testdataDir, uniqueName } from '../test/harness/env.js';
 import { deleteSubject, deleteTopics, searchableCount } from './cleanup.js';

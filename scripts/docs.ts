@@ -1,8 +1,7 @@
 /** `npm run docs`: regenerates the reference docs that are derived from code. */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { errorCodesMarkdown } from '@pra-pipeline/shared';
-import { fieldsMarkdown } from '@pra-pipeline/enricher';
+import { errorCodesMarkdown, fieldsMarkdown } from '@pra-pipeline/shared';
 import { configurationMarkdown } from '../src/config-reference.js';
 
 const docs = (name: string) => fileURLToPath(new URL(`../docs/${name}`, import.meta.url));

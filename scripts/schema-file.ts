@@ -1,14 +1,14 @@
 /**
  * The enricher's document schema as a file, for whoever registers schemas
  * centrally (SCHEMA_AUTO_REGISTER=false; docs/consuming.md, "Schema policy").
- * services/enricher/test/unit/schema-file.test.ts fails when the file and the
+ * test/unit/schema-file.test.ts fails when the file and the
  * field definitions drift apart.
  *
  *   npm run schema      writes schemas/pra.ecs.access-session.v1.json
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { documentJsonSchema } from '@pra-pipeline/enricher';
+import { documentJsonSchema } from '@pra-pipeline/shared';
 
 export const SCHEMA_FILE = 'schemas/pra.ecs.access-session.v1.json';
 export const schemaFilePath = fileURLToPath(new URL(`../${SCHEMA_FILE}`, import.meta.url));

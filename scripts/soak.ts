@@ -7,7 +7,7 @@
  * and Elasticsearch and the enriched topic (read committed) are compared with
  * the ground truth. It prints the slopes per hour (least squares over the
  * samples after the warm-up) and writes the samples and figures as JSON and a
- * plot as SVG.
+ * plot as SVG. Samples are also appended to <out>.samples.jsonl as they are taken.
  *
  *   npm run soak -- --minutes 30 [--rate 1000] [--sample-seconds 15] [--warmup-minutes 5]
  *                   [--out bench/results/soak.json] [--svg docs/soak.svg] [--keep (topics and data stream)]
@@ -18,7 +18,7 @@
  * starts and stops itself (the cluster options of `npm run stack` apply).
  * It exits non-zero when the ground truth is not met.
  */
-import { readFileSync, readdirSync, writeFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { appendFileSync, readFileSync, readdirSync, writeFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -229,6 +229,14 @@ async function main(): Promise<number> {
   const quiet = createLogger({ service: 'soak', level: 'silent' });
   const admin = createKafka({ kafkaBrokers: brokers, kafkaClientId: 'soak-admin' }, quiet).admin();
   const samples: Sample[] = [];
+  // Each sample also goes to <out>.samples.jsonl as it is taken, so a run cut short keeps its figures.
+  const samplesFile = outFile.replace(/\.json$/, '') + '.samples.jsonl';
+  mkdirSync(dirname(samplesFile), { recursive: true });
+  writeFileSync(samplesFile, '');
+  const pushSample = (sample: Sample) => {
+    samples.push(sample);
+    appendFileSync(samplesFile, `${JSON.stringify(sample)}\n`);
+  };
   let result: SoakResult | undefined;
   try {
     await admin.connect();
@@ -261,7 +269,7 @@ async function main(): Promise<number> {
         }
         try {
           const proc = procStats(pid);
-          samples.push({
+          pushSample({
             t,
             service: s,
             rssMb: round(proc.rssMb),

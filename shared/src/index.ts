@@ -17,3 +17,5 @@ export * from './record-signature.js';
 export * from './namespace.js';
 export * from './service.js';
 export * from './stage-metrics.js';
+export * from './ecs-fields.js';
+export * from './ecs-schema.js';

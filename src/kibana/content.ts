@@ -5,7 +5,7 @@
  * saved objects (Lens and Maps state, for `POST /api/saved_objects/_import`)
  * and the equivalent Elasticsearch search, so tests can run every panel's
  * query and aggregation against a real cluster. Every field named here must
- * be in the enricher's field definitions (checked by test/unit/kibana-content.test.ts).
+ * be in the shared field definitions (checked by test/unit/kibana-content.test.ts).
  */
 
 export const DATA_VIEW_ID = 'pra-access-session';

@@ -759,6 +759,7 @@ export function writeResults(name: string, seed: number, results: ChaosResult[],
     environment: { node: process.version, platform: process.platform, cpus: availableParallelism() },
     results: results.map(({ logDir: _logDir, ...r }) => r),
   };
-  writeFileSync(file, `${JSON.stringify(body, null, 2)}\n`);
+  // The services' output names files by absolute path; keep them relative to the repository.
+  writeFileSync(file, `${JSON.stringify(body, null, 2).split(root).join('')}\n`);
   return file;
 }

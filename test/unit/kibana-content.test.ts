@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { FIELDS_BY_NAME, indexMappings } from '@pra-pipeline/enricher';
+import { FIELDS_BY_NAME, indexMappings } from '@pra-pipeline/shared';
 import { kql, queryDsl, savedObjectsNdjson } from '../../src/kibana/content.js';
 import { dashboardLayoutSvg } from '../../src/kibana/layout-svg.js';
 

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { FIELDS, documentJsonSchema } from '@pra-pipeline/enricher';
+import { FIELDS, documentJsonSchema } from '@pra-pipeline/shared';
 import { schemaFilePath, schemaFileText } from '../../scripts/schema-file.js';
 
 interface Node {

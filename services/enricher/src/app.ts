@@ -5,6 +5,7 @@
 import {
   createKafka,
   createRegistry,
+  documentJsonSchema,
   encodeValue,
   ensureDlqTopic,
   ensureTopics,
@@ -17,7 +18,6 @@ import type { EnricherConfig } from './config.js';
 import { GeoIpDatabases, type GeoIpStatus } from './geoip.js';
 import { KafkaRunner } from './kafka-runner.js';
 import { PartitionProducers } from './partition-producers.js';
-import { documentJsonSchema } from './schema-gen.js';
 import { registerDocumentSchema } from './schema-registration.js';
 import { EnricherStage, type DocumentEncoder } from './stage.js';
 import { enricherMetrics, type EnricherMetrics } from './telemetry.js';

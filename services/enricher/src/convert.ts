@@ -28,10 +28,10 @@ const LONG_MAX = 2n ** 63n - 1n;
  * sink, the schema registry client, the all-in-one mode, a user's consumer)
  * would round a JSON number that large without a word. Digits in a string
  * survive every JSON reader in every language, and Elasticsearch's `long`
- * field parses a numeric string exactly (fields.ts declares `coerce: true`),
+ * field parses a numeric string exactly (shared's ecs-fields.ts declares `coerce: true`),
  * so queries and aggregations see the exact value. The JSON Schema leaves
  * long fields unconstrained, the only change of an `integer` field that the
- * registry's BACKWARD rule accepts (schema-gen.ts). Ordinary values stay
+ * registry's BACKWARD rule accepts (shared's ecs-schema.ts). Ordinary values stay
  * numbers, as in the reference's documents.
  */
 export type LongValue = number | string;

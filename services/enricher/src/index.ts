@@ -15,8 +15,6 @@ export { asnToAs, cityToGeo, type EcsAs, type EcsGeo, type GeoLookup, type GeoRe
 export {
   GeoIpDatabases, databaseKind, type GeoDatabaseKind, type GeoDatabaseStatus, type GeoIpOptions, type GeoIpStatus,
 } from './geoip.js';
-export { FIELDS, FIELDS_BY_NAME, indexMappings, type FieldDefinition, type FieldType } from './fields.js';
-export { documentJsonSchema, fieldsMarkdown } from './schema-gen.js';
 export { enricherSchema, loadEnricherConfig, type EnricherConfig } from './config.js';
 export { buildEnricher, buildEnricherStage, openGeoIp, type EnricherApp } from './app.js';
 export { enricherService } from './service.js';

@@ -17,8 +17,7 @@
  *   only the final pipelines.
  */
 import type { Client } from '@elastic/elasticsearch';
-import { indexMappings } from '@pra-pipeline/enricher';
-import { formatDuration, type Logger } from '@pra-pipeline/shared';
+import { formatDuration, indexMappings, type Logger } from '@pra-pipeline/shared';
 import { DATA_STREAM_PREFIX } from './bulk-body.js';
 
 export interface IndexSetupOptions {

@@ -11,9 +11,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { createLogger, createRegistry, PipelineError, type Logger } from '@pra-pipeline/shared';
+import { createLogger, createRegistry, documentJsonSchema, PipelineError, type Logger } from '@pra-pipeline/shared';
 import { loadEnricherConfig } from '../../src/config.js';
-import { documentJsonSchema } from '../../src/schema-gen.js';
 import { registerDocumentSchema, subjectCompatibility, type SchemaRegistrationSettings } from '../../src/schema-registration.js';
 
 const url = process.env.SCHEMA_REGISTRY_URL;

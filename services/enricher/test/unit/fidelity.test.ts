@@ -5,12 +5,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Ajv } from 'ajv';
+import { documentJsonSchema, fieldsMarkdown, indexMappings, LONG_COMMENT } from '@pra-pipeline/shared';
 import { toLong } from '../../src/convert.js';
 import { eventId } from '../../src/event-id.js';
-import { indexMappings } from '../../src/fields.js';
 import { GeoIpDatabases } from '../../src/geoip.js';
 import { parseRecord } from '../../src/records.js';
-import { documentJsonSchema, fieldsMarkdown, LONG_COMMENT } from '../../src/schema-gen.js';
 import { sessionsToRecordsEach, xmlToRecords, type StageARecord } from '../../src/stage-a.js';
 import { recordToDocument, recordsToDocuments } from '../../src/stage-b.js';
 import type { SiteContext } from '../../src/site-context.js';

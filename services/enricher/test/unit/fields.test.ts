@@ -1,17 +1,18 @@
+/**
+ * The shared field definitions cover the enricher's documents: every field of
+ * a generated document is defined, and every document satisfies the JSON
+ * Schema generated from them.
+ */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { Ajv } from 'ajv';
-import { FIELDS, FIELDS_BY_NAME, indexMappings } from '../../src/fields.js';
+import { documentJsonSchema, FIELDS_BY_NAME } from '@pra-pipeline/shared';
 import { GeoIpDatabases } from '../../src/geoip.js';
 import { parseRecord, parseRecordsNdjson } from '../../src/records.js';
-import { documentJsonSchema, fieldsMarkdown } from '../../src/schema-gen.js';
 import { xmlToRecords } from '../../src/stage-a.js';
 import { recordsToDocuments, type EcsDocument } from '../../src/stage-b.js';
-import { REPO_ROOT, testdata } from '../testdata.js';
-
-const CORE_TYPES = new Set(['keyword', 'constant_keyword', 'long', 'boolean', 'ip', 'date', 'geo_point', 'text', 'object']);
+import { testdata } from '../testdata.js';
 
 /** Every leaf path of a document; arrays of objects keep their path. */
 function leafPaths(value: unknown, path: string, out: Set<string>): Set<string> {
@@ -25,7 +26,7 @@ function leafPaths(value: unknown, path: string, out: Set<string>): Set<string> 
   return out;
 }
 
-describe('field definitions', () => {
+describe('field definitions of the enricher documents', () => {
   let documents: EcsDocument[] = [];
   before(async () => {
     const geo = await GeoIpDatabases.open({ dir: testdata('geoip'), pollIntervalMs: 0 });
@@ -49,40 +50,10 @@ describe('field definitions', () => {
     assert.deepEqual(missing, []);
   });
 
-  it('generates mappings with core types only', () => {
-    const mappings = indexMappings();
-    assert.equal(mappings.dynamic, false);
-    const seen: string[] = [];
-    const walk = (props: Record<string, Record<string, unknown>>, prefix: string) => {
-      for (const [name, m] of Object.entries(props)) {
-        assert.ok(CORE_TYPES.has(m.type as string), `${prefix}${name}: ${String(m.type)}`);
-        if (m.properties) walk(m.properties as Record<string, Record<string, unknown>>, `${prefix}${name}.`);
-        else seen.push(`${prefix}${name}`);
-      }
-    };
-    walk(mappings.properties as Record<string, Record<string, unknown>>, '');
-    assert.deepEqual(seen.sort(), FIELDS.filter((f) => f.type !== 'object').map((f) => f.name).sort());
-    const props = mappings.properties as Record<string, { properties: Record<string, unknown> }>;
-    assert.deepEqual(props.event?.properties.original, { type: 'keyword', index: false, doc_values: false });
-    const source = props.source?.properties as Record<string, { properties: Record<string, unknown> }>;
-    assert.deepEqual(source.geo?.properties.location, { type: 'geo_point' });
-    assert.deepEqual(source.ip, { type: 'ip' });
-  });
-
-  it('generates a JSON Schema the documents satisfy and that stays open', () => {
-    const schema = documentJsonSchema();
-    assert.equal(schema.$schema, 'http://json-schema.org/draft-07/schema#');
-    assert.equal(schema.additionalProperties, true);
-    const ajv = new Ajv({ strict: false, allErrors: true });
-    const validate = ajv.compile(schema);
+  it('generates documents that satisfy the JSON Schema', () => {
+    const validate = new Ajv({ strict: false, allErrors: true }).compile(documentJsonSchema());
+    assert.ok(documents.length > 2, `${documents.length} documents`);
     for (const doc of documents) assert.ok(validate(doc), JSON.stringify(validate.errors));
     assert.equal(validate({ ...documents[0], file: { name: 5 } }), false);
-    assert.equal(validate({ ...documents[0], new_field: { any: 1 } }), true);
-  });
-
-  it('docs/fields.md is the generated table', () => {
-    const onDisk = readFileSync(resolve(REPO_ROOT, 'docs/fields.md'), 'utf8');
-    assert.equal(onDisk, fieldsMarkdown(), 'docs/fields.md is out of date: run npm run docs');
-    for (const field of FIELDS) assert.ok(onDisk.includes(`| ${field.name} |`), field.name);
   });
 });

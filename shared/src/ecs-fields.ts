@@ -1,8 +1,9 @@
 /**
- * The one list of document fields. From it come the Elasticsearch mappings
- * (here, for the sink), the JSON Schema of the enriched topic and the table in
- * docs/fields.md (schema-gen.ts). A test walks generated documents and fails
- * on any field missing here.
+ * The one list of document fields, the contract between the enricher (which
+ * produces the documents) and the sink (which indexes them). From it come the
+ * Elasticsearch mappings (here), the JSON Schema of the enriched topic and the
+ * table in docs/fields.md (ecs-schema.ts). A test of the enricher walks
+ * generated documents and fails on any field missing here.
  */
 
 /**
@@ -233,7 +234,7 @@ function mapping(node: FieldNode, options: MappingOptions): Mapping {
   if (def.storedOnly) Object.assign(m, { index: false, doc_values: false });
   if (def.lenient) m.ignore_malformed = true;
   if (def.type === 'keyword' && !def.storedOnly) m.ignore_above = 1024;
-  // A long beyond 2^53 travels as a string of digits (convert.ts, LongValue); say
+  // A long beyond 2^53 travels as a string of digits (the enricher's convert.ts, LongValue); say
   // that the field parses it (exactly), though it is Elasticsearch's default.
   if (def.type === 'long') m.coerce = true;
   return m;

@@ -2,7 +2,7 @@
  * From the field definitions: the JSON Schema (draft-07) of the documents on
  * the enriched topic, and the table of docs/fields.md.
  */
-import { fieldTree, FIELDS, type FieldDefinition, type FieldNode } from './fields.js';
+import { fieldTree, FIELDS, type FieldDefinition, type FieldNode } from './ecs-fields.js';
 
 type Schema = Record<string, unknown>;
 
@@ -12,7 +12,7 @@ export const LONG_COMMENT = 'long: an integer; beyond 2^53 in magnitude, a strin
 function leafSchema(def: FieldDefinition): Schema {
   switch (def.type) {
     case 'long':
-      // A number, or beyond 2^53 the decimal digits as a string (convert.ts, LongValue).
+      // A number, or beyond 2^53 the decimal digits as a string (the enricher's convert.ts, LongValue).
       // Unconstrained on purpose: the registry's BACKWARD rule refuses every other widening
       // of `integer` (a type list, anyOf, oneOf: "Subschema type changed"), and the enricher
       // must register this schema over the subject earlier versions registered. The index
@@ -135,7 +135,7 @@ export function fieldsMarkdown(): string {
   return [
     '# Document fields',
     '',
-    '<!-- Generated from services/enricher/src/fields.ts by',
+    '<!-- Generated from shared/src/ecs-fields.ts by',
     '     `npm run docs`; do not edit. -->',
     '',
     'Every field of the ECS documents the enricher produces (`beyondtrust_pra.access_session`',
