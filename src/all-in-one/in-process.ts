@@ -5,10 +5,10 @@
  * over is awaited, so the queue between two stages holds one unit at most and
  * memory stays bounded by the poller's batch size.
  */
-import { backoffDelay, sleep, type Logger, type Metrics } from '@pra-pipeline/shared';
+import type { Logger, Metrics } from '@pra-pipeline/shared';
 import { buildEnricherStage, openGeoIp, type EnricherConfig, type EnricherOutput, type OutMessage, type SourcedRecord, enricherMetrics, type GeoIpDatabases } from '@pra-pipeline/enricher';
 import type { OutRecord } from '@pra-pipeline/poller';
-import { buildSinkStage, createEsClient, ensureIndexSetup, sinkDeadLetter, type SinkConfig } from '@pra-pipeline/sink';
+import { buildSinkStage, createEsClient, installIndexSetupWithRetry, sinkDeadLetter, type SinkConfig } from '@pra-pipeline/sink';
 import { DeadLetterFile } from './dead-letter-file.js';
 import type { Deliver } from './file-publisher.js';
 import { NdjsonOutput } from './ndjson-output.js';
@@ -43,18 +43,8 @@ export async function elasticsearchDestination(
   deps: { logger: Logger; metrics: Metrics; stopping: () => boolean },
 ): Promise<Destination> {
   const client = createEsClient(config, deps.logger);
-  if (config.sinkSetupIndex) {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await ensureIndexSetup(client, config, deps.logger);
-        break;
-      } catch (err) {
-        if (deps.stopping()) throw err;
-        deps.logger.warn({ err, attempt }, 'Installing the index template failed; trying again.');
-        await sleep(backoffDelay(attempt, { baseMs: 500, maxMs: 15_000 }));
-      }
-    }
-  }
+  // A stop during the retries rejects with the last failure, as before.
+  await installIndexSetupWithRetry(client, config, deps.logger, { stopping: deps.stopping });
   const stage = buildSinkStage(config, {
     logger: deps.logger,
     metrics: deps.metrics,

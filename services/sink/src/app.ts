@@ -7,7 +7,6 @@
  */
 import type { Client } from '@elastic/elasticsearch';
 import {
-  backoffDelay,
   createIdempotentProducer,
   createKafka,
   createRegistry,
@@ -15,7 +14,6 @@ import {
   ensureDlqTopic,
   ensureTopics,
   parseSiteNamespaces,
-  sleep,
   type DependencyStatus,
   type Kafka,
   type Logger,
@@ -27,7 +25,7 @@ import type { SinkConfig } from './config.js';
 import { kafkaDeadLetterWriter } from './dead-letter-writer.js';
 import type { WireDecoder } from './document.js';
 import { bulkSender, createEsClient } from './es-client.js';
-import { ensureIndexSetup, type SetupResult } from './index-setup.js';
+import { installIndexSetupWithRetry, type SetupResult } from './index-setup.js';
 import { KafkaSource } from './kafka-source.js';
 import { SinkStage, type Admission, type DeadLetterWriter } from './stage.js';
 import { SubjectSchemas } from './subject-schemas.js';
@@ -155,19 +153,16 @@ export function buildSinkApp(config: SinkConfig, deps: SinkAppDeps): SinkApp {
   let stopping = false;
 
   async function installIndexSetup(): Promise<void> {
-    if (!config.sinkSetupIndex) {
-      setup = { template: config.indexTemplateName, ilmPolicy: undefined };
-      return;
-    }
-    for (let attempt = 1; !stopping; attempt++) {
-      try {
-        setup = await ensureIndexSetup(client, config, logger);
-        return;
-      } catch (err) {
-        setupProblem = `installing the index template failed: ${(err as Error).message}`.slice(0, 300);
-        logger.warn({ err, attempt }, 'Installing the index template failed; trying again.');
-        await sleep(backoffDelay(attempt, { baseMs: 500, maxMs: 15_000 }));
-      }
+    try {
+      setup = await installIndexSetupWithRetry(client, config, logger, {
+        stopping: () => stopping,
+        onFailure: (err) => {
+          setupProblem = `installing the index template failed: ${(err as Error).message}`.slice(0, 300);
+        },
+      });
+    } catch (err) {
+      // Only a stop ends the retries; start() then returns without consuming.
+      if (!stopping) throw err;
     }
   }
 

@@ -17,7 +17,7 @@
  *   only the final pipelines.
  */
 import type { Client } from '@elastic/elasticsearch';
-import { formatDuration, indexMappings, type Logger } from '@pra-pipeline/shared';
+import { formatDuration, indexMappings, retry, type Logger } from '@pra-pipeline/shared';
 import { DATA_STREAM_PREFIX } from './bulk-body.js';
 
 export interface IndexSetupOptions {
@@ -259,4 +259,47 @@ export async function ensureIndexSetup(client: Client, options: IndexSetupOption
     'Index template, component templates and lifecycle are in place.',
   );
   return result;
+}
+
+/** Backoff between attempts to install the index setup. */
+export const INDEX_SETUP_RETRY = { baseMs: 500, maxMs: 15_000 } as const;
+
+export interface IndexSetupRetry {
+  /** Checked before the first attempt and after each failure: once true, no more attempts. */
+  stopping: () => boolean;
+  /** Each failed attempt, for readiness to report it. */
+  onFailure?: (err: unknown) => void;
+}
+
+/**
+ * The one place that installs the index setup (the sink service and the
+ * all-in-one Elasticsearch destination): ensureIndexSetup again and again with
+ * backoff until it succeeds, since Elasticsearch may come up after us. With
+ * SINK_SETUP_INDEX off nothing is installed. Resolves undefined when stopping
+ * before the first attempt; rejects with the last failure when stopping after one.
+ */
+export async function installIndexSetupWithRetry(
+  client: Client,
+  options: IndexSetupOptions & { sinkSetupIndex: boolean },
+  logger: Logger,
+  control: IndexSetupRetry,
+): Promise<SetupResult | undefined> {
+  if (!options.sinkSetupIndex) return { template: options.indexTemplateName, ilmPolicy: undefined };
+  if (control.stopping()) return undefined;
+  return retry(
+    async () => {
+      try {
+        return await ensureIndexSetup(client, options, logger);
+      } catch (err) {
+        control.onFailure?.(err);
+        throw err;
+      }
+    },
+    {
+      ...INDEX_SETUP_RETRY,
+      attempts: Infinity,
+      shouldRetry: () => !control.stopping(),
+      onRetry: (err, attempt) => logger.warn({ err, attempt }, 'Installing the index template failed; trying again.'),
+    },
+  );
 }

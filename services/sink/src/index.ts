@@ -4,7 +4,7 @@ export { SinkStage, type Acknowledgement, type Delivery, type SinkRecord, type S
 export type { Outcome } from './bulk-indexer.js';
 export { kafkaDeadLetterWriter, sinkDeadLetter, SINK_STAGE } from './dead-letter-writer.js';
 export { bulkSender, createEsClient, esClientOptions } from './es-client.js';
-export { ensureIndexSetup, indexTemplateBody, INDEX_PATTERN } from './index-setup.js';
+export { ensureIndexSetup, installIndexSetupWithRetry, indexTemplateBody, INDEX_PATTERN, type IndexSetupRetry } from './index-setup.js';
 export { dataStreamName, DATA_STREAM_PREFIX } from './bulk-body.js';
 export { runSink } from './main.js';
 export { buildSink, sinkService } from './service.js';
