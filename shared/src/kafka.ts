@@ -142,6 +142,21 @@ export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): P
   return missing.map((s) => s.topic);
 }
 
+/**
+ * The one way a service creates its topics at start: those of `specs` that are
+ * missing, logged. Returns the names it created.
+ */
+export async function ensurePipelineTopics(admin: Admin, specs: readonly TopicSpec[], logger: Logger): Promise<string[]> {
+  const created = await ensureTopics(admin, specs);
+  if (created.length > 0) logger.info({ topics: created }, 'Created topics.');
+  return created;
+}
+
+/** A topic as the services create it: KAFKA_TOPIC_PARTITIONS partitions, KAFKA_REPLICATION_FACTOR replicas. */
+export function topicSpec(topic: string, options: Pick<DlqTopicOptions, 'kafkaTopicPartitions' | 'kafkaReplicationFactor'>): TopicSpec {
+  return { topic, numPartitions: options.kafkaTopicPartitions, replicationFactor: options.kafkaReplicationFactor };
+}
+
 export interface DlqTopicOptions {
   kafkaDlqTopic: string;
   kafkaDlqMaxMessageBytes: number;
@@ -151,12 +166,7 @@ export interface DlqTopicOptions {
 
 /** The dead letter topic as every service creates it: sized for the largest record a stage may dead-letter. */
 export function dlqTopicSpec(options: DlqTopicOptions): TopicSpec {
-  return {
-    topic: options.kafkaDlqTopic,
-    numPartitions: options.kafkaTopicPartitions,
-    replicationFactor: options.kafkaReplicationFactor,
-    configs: { 'max.message.bytes': String(options.kafkaDlqMaxMessageBytes) },
-  };
+  return { ...topicSpec(options.kafkaDlqTopic, options), configs: { 'max.message.bytes': String(options.kafkaDlqMaxMessageBytes) } };
 }
 
 /** A topic's max.message.bytes as the broker applies it (its own setting or the broker default). */
@@ -178,8 +188,7 @@ export async function topicMaxMessageBytes(admin: Admin, topic: string): Promise
  */
 export async function ensureDlqTopic(admin: Admin, options: DlqTopicOptions & { create: boolean }, logger: Logger): Promise<number> {
   if (options.create) {
-    const created = await ensureTopics(admin, [dlqTopicSpec(options)]);
-    if (created.length > 0) logger.info({ topics: created }, 'Created topics.');
+    await ensurePipelineTopics(admin, [dlqTopicSpec(options)], logger);
   }
   let actual: number | undefined;
   try {

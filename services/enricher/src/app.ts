@@ -8,8 +8,9 @@ import {
   documentJsonSchema,
   encodeValue,
   ensureDlqTopic,
-  ensureTopics,
+  ensurePipelineTopics,
   parseSiteNamespaces,
+  topicSpec,
   type Logger,
   type Metrics,
   type Service,
@@ -124,15 +125,7 @@ export function buildEnricher(config: EnricherConfig, deps: { logger: Logger; me
       geo = await openGeoIp(config, metrics, logger);
       await admin.connect();
       if (config.kafkaCreateTopics) {
-        const created = await ensureTopics(
-          admin,
-          [config.enricherInputTopic, config.enricherOutputTopic].map((topic) => ({
-            topic,
-            numPartitions: config.kafkaTopicPartitions,
-            replicationFactor: config.kafkaReplicationFactor,
-          })),
-        );
-        if (created.length > 0) logger.info({ topics: created }, 'Created topics.');
+        await ensurePipelineTopics(admin, [config.enricherInputTopic, config.enricherOutputTopic].map((topic) => topicSpec(topic, config)), logger);
       }
       const deadLetterMaxBytes = await ensureDlqTopic(admin, { ...config, create: config.kafkaCreateTopics }, logger);
       if (!config.enricherSiteNamespaces && !config.pipelineSigningKey) {

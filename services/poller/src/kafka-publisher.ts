@@ -9,7 +9,7 @@ import {
   CompressionTypes,
   createTransactionalProducer,
   dlqTopicSpec,
-  ensureTopics,
+  ensurePipelineTopics,
   isFencedError,
   PipelineError,
   signatureHeaders,
@@ -65,7 +65,7 @@ export class KafkaPublisher implements Publisher {
     await admin.connect();
     try {
       const common = { numPartitions: this.#o.partitions, replicationFactor: this.#o.replicationFactor };
-      const created = await ensureTopics(admin, [
+      await ensurePipelineTopics(admin, [
         { topic: this.#o.rawTopic, ...common, configs: { 'max.message.bytes': String(this.#o.rawTopicMaxMessageBytes) } },
         // One partition: the cursors are few and small.
         { topic: this.#o.stateTopic, numPartitions: 1, replicationFactor: this.#o.replicationFactor, compacted: true },
@@ -75,8 +75,7 @@ export class KafkaPublisher implements Publisher {
           kafkaTopicPartitions: this.#o.partitions,
           kafkaReplicationFactor: this.#o.replicationFactor,
         }),
-      ]);
-      if (created.length > 0) this.#o.logger.info({ topics: created }, 'Created topics.');
+      ], this.#o.logger);
     } finally {
       await admin.disconnect();
     }

@@ -12,8 +12,9 @@ import {
   createRegistry,
   decodeValue,
   ensureDlqTopic,
-  ensureTopics,
+  ensurePipelineTopics,
   parseSiteNamespaces,
+  topicSpec,
   type DependencyStatus,
   type Kafka,
   type Logger,
@@ -183,7 +184,7 @@ export function buildSinkApp(config: SinkConfig, deps: SinkAppDeps): SinkApp {
       await admin.connect();
       try {
         if (config.kafkaCreateTopics) {
-          await ensureTopics(admin, [{ topic: config.sinkTopic, numPartitions: config.kafkaTopicPartitions, replicationFactor: config.kafkaReplicationFactor }]);
+          await ensurePipelineTopics(admin, [topicSpec(config.sinkTopic, config)], logger);
         }
         dlqMaxBytes = await ensureDlqTopic(admin, { ...config, create: config.kafkaCreateTopics }, logger);
       } finally {
