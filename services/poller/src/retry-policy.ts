@@ -26,10 +26,16 @@ export interface RetryPolicyOptions extends BackoffOptions {
   attempts: number;
 }
 
+/** Whether the failure is worth another attempt in this cycle. */
+export const isRetryable = (err: unknown): boolean => (err instanceof PipelineError ? err.retryable : false);
+
+/** The delay the site asked for (Retry-After), in ms, if any. */
+export const retryAfterMs = (err: unknown): number | undefined =>
+  err instanceof PipelineError ? (err.context.retryAfterMs as number | undefined) : undefined;
+
 export function retryDecision(err: unknown, attempt: number, options: RetryPolicyOptions): RetryDecision {
-  const retryable = err instanceof PipelineError ? err.retryable : false;
-  if (!retryable || attempt >= options.attempts) return { retry: false, delayMs: 0 };
-  const asked = err instanceof PipelineError ? (err.context.retryAfterMs as number | undefined) : undefined;
+  if (!isRetryable(err) || attempt >= options.attempts) return { retry: false, delayMs: 0 };
+  const asked = retryAfterMs(err);
   const delayMs = asked !== undefined ? Math.min(asked, options.maxMs) : backoffDelay(attempt, options);
   return { retry: true, delayMs };
 }

@@ -22,6 +22,7 @@ import {
   RAW_CONTENT_TYPE,
   RECORD_HEADERS,
   rawRecordKey,
+  retry,
   sleep,
   type Logger,
 } from '@pra-pipeline/shared';
@@ -29,7 +30,7 @@ import { CursorDraft, expiredOpen, newCursor, type Cursor } from './cursor.js';
 import { isNoDataError } from './no-data.js';
 import type { ReportQuery } from './pra-client.js';
 import type { OutRecord, Publisher, PublishUnit } from './publisher.js';
-import { retryDecision, type RetryPolicyOptions } from './retry-policy.js';
+import { isRetryable, retryAfterMs, type RetryPolicyOptions } from './retry-policy.js';
 import { SessionSplitter, type ErrorItem, type SessionItem } from './session-splitter.js';
 import type { SiteConfig } from './sites.js';
 import type { PollerMetrics } from './telemetry.js';
@@ -301,25 +302,36 @@ export class SitePoller {
 
   /** Runs `attempt` with the retry policy; undefined when it gave up for this cycle. Fencing and aborts are thrown. */
   async #withRetry<T>(what: string, signal: AbortSignal | undefined, attempt: () => Promise<T>): Promise<T | undefined> {
-    for (let n = 1; ; n++) {
-      try {
-        if (this.#uncertain) await this.#recover();
-        return await attempt();
-      } catch (err) {
-        if (signal?.aborted) throw err;
-        if (err instanceof PipelineError && err.code === 'PIPE_KAFKA_FENCED') throw err;
-        const pe = err instanceof PipelineError ? err : undefined;
-        this.#d.metrics.stage.error(pe?.code ?? 'PIPE_INTERNAL');
-        const decision = retryDecision(err, n, this.#d.options.retry);
-        if (!decision.retry) {
-          this.#lastFailure = { request: what, err };
-          this.#log.warn({ err, attempt: n, request: what }, 'Request failed; trying again next cycle, the cursor stays.');
-          return undefined;
-        }
-        this.#d.metrics.retries.inc({ site: this.site.name, endpoint: what });
-        this.#log.warn({ err, attempt: n, request: what, delayMs: decision.delayMs }, 'Request failed; retrying.');
-        await sleep(decision.delayMs, signal);
-      }
+    const thrown = (err: unknown) => signal?.aborted === true || (err instanceof PipelineError && err.code === 'PIPE_KAFKA_FENCED');
+    let attempts = 0;
+    try {
+      return await retry(
+        async (n) => {
+          attempts = n;
+          try {
+            if (this.#uncertain) await this.#recover();
+            return await attempt();
+          } catch (err) {
+            if (!thrown(err)) this.#d.metrics.stage.error(err instanceof PipelineError ? err.code : 'PIPE_INTERNAL');
+            throw err;
+          }
+        },
+        {
+          ...this.#d.options.retry,
+          signal,
+          shouldRetry: (err) => !thrown(err) && isRetryable(err),
+          delayFor: retryAfterMs,
+          onRetry: (err, n, delayMs) => {
+            this.#d.metrics.retries.inc({ site: this.site.name, endpoint: what });
+            this.#log.warn({ err, attempt: n, request: what, delayMs }, 'Request failed; retrying.');
+          },
+        },
+      );
+    } catch (err) {
+      if (thrown(err)) throw err;
+      this.#lastFailure = { request: what, err };
+      this.#log.warn({ err, attempt: attempts, request: what }, 'Request failed; trying again next cycle, the cursor stays.');
+      return undefined;
     }
   }
 
