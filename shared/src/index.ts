@@ -19,3 +19,5 @@ export * from './service.js';
 export * from './stage-metrics.js';
 export * from './ecs-fields.js';
 export * from './ecs-schema.js';
+export * from './xml-entities.js';
+export * from './site-defaults.js';

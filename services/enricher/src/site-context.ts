@@ -1,6 +1,6 @@
 /** Per-site settings passed to stage B (ecs-mapping.md B.14, B.15). */
 
-export const DEFAULT_TAGS: readonly string[] = Object.freeze(['forwarded', 'beyondtrust_pra-access_session']);
+export { DEFAULT_TAGS } from '@pra-pipeline/shared';
 export const DEFAULT_NAMESPACE = 'default';
 
 export interface SiteContext {

@@ -15,7 +15,7 @@
  * kept, is bounded whatever the body holds.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { PipelineError } from '@pra-pipeline/shared';
+import { decodeXmlEntities, PipelineError } from '@pra-pipeline/shared';
 
 export interface SessionItem {
   kind: 'session';
@@ -313,7 +313,7 @@ export class SessionSplitter {
       const depth = this.#stack.length;
       if (depth === 0) this.#ended = true;
       if (this.#errorWhere && depth === this.#errorDepth) {
-        out.push({ kind: 'error', where: this.#errorWhere, text: decodeEntities(this.#errorText).trim() });
+        out.push({ kind: 'error', where: this.#errorWhere, text: decodeXmlEntities(this.#errorText).trim() });
         this.#errorWhere = undefined;
         this.#errorText = '';
         return 'other';
@@ -443,24 +443,5 @@ export function attribute(startTag: string, name: string): string | undefined {
   const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const m = new RegExp(`\\s${escaped}\\s*=\\s*(?:"([^"]*)"|'([^']*)')`).exec(startTag);
   if (!m) return undefined;
-  return decodeEntities(m[1] ?? m[2] ?? '');
-}
-
-export function decodeEntities(text: string): string {
-  return text.replace(/&(#x[0-9a-fA-F]+|#\d+|amp|lt|gt|quot|apos);/g, (_, e: string) => {
-    switch (e) {
-      case 'amp':
-        return '&';
-      case 'lt':
-        return '<';
-      case 'gt':
-        return '>';
-      case 'quot':
-        return '"';
-      case 'apos':
-        return "'";
-      default:
-        return String.fromCodePoint(e[1] === 'x' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10));
-    }
-  });
+  return decodeXmlEntities(m[1] ?? m[2] ?? '');
 }

@@ -1,7 +1,7 @@
 /** Each site's options as PRA_* variables: the defaults of every site (sites.ts). */
-import { v } from '@pra-pipeline/shared';
+import { DEFAULT_TAGS, v } from '@pra-pipeline/shared';
 
-export const DEFAULT_TAGS = Object.freeze(['forwarded', 'beyondtrust_pra-access_session']);
+export { DEFAULT_TAGS };
 
 /** Each site's options, as PRA_* variables (the defaults of every site). */
 export const siteDefaultVars = {
