@@ -45,7 +45,11 @@ describe('large reports', () => {
       assert.ok(bytes > 200 * MB, `report of ${(bytes / MB).toFixed(0)} MB`);
       assert.ok(sessionsClosed > 250, `${sessionsClosed} sessions`);
       console.log(`streamed ${(bytes / MB).toFixed(0)} MB, RSS growth ${(growth / MB).toFixed(0)} MB`);
-      assert.ok(growth < 160 * MB, `RSS grew by ${(growth / MB).toFixed(0)} MB while streaming ${(bytes / MB).toFixed(0)} MB`);
+      // A report kept in memory costs at least its own size as text. What streaming costs is the young
+      // generation and socket buffers: 137 MB measured on Node 20, up to 166 MB on Node 24, whose young
+      // generation is larger.
+      const limit = Math.min(200 * MB, bytes * 0.8);
+      assert.ok(growth < limit, `RSS grew by ${(growth / MB).toFixed(0)} MB while streaming ${(bytes / MB).toFixed(0)} MB`);
     } finally {
       await sim.stop();
     }
