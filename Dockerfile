@@ -23,16 +23,21 @@ COPY services/poller/package.json services/poller/
 COPY services/enricher/package.json services/enricher/
 COPY services/sink/package.json services/sink/
 COPY tools/pra-simulator/package.json tools/pra-simulator/
+# Fixes to dependencies (patches/README.md). Applied with the base image's
+# `patch`, since install scripts are off and patch-package is a dev dependency.
+COPY patches/ patches/
 
 FROM base AS deps
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --omit=dev --ignore-scripts \
+ && for p in patches/*.patch; do patch -p1 -N < "$p"; done \
  && find node_modules -type f \( -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' \
       -o -name '*.map' -o -name '*.md' -o -name '*.markdown' \) -delete
 
 FROM base AS build
 RUN --mount=type=cache,target=/root/.npm \
-    npm ci --ignore-scripts
+    npm ci --ignore-scripts \
+ && for p in patches/*.patch; do patch -p1 -N < "$p"; done
 COPY tsconfig.base.json tsconfig.build.json ./
 COPY shared/ shared/
 COPY services/ services/

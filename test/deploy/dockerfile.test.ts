@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from './tools.js';
 
@@ -88,4 +88,18 @@ test('the image is built on the Node LTS that CI tests on, and engines covers it
   assert.match(ci, /node_bin=\$\(bash scripts\/install-node\.sh\)/);
   assert.match(ci, /export PATH="\$node_bin:\$PATH"/);
   assert.ok(ci.indexOf('install-node.sh') < ci.indexOf('\nnpm test'), 'the LTS is on PATH before npm test');
+});
+
+test('dependency patches are applied in both install stages, each for the version package-lock pins', () => {
+  assert.ok(stages.get('base')?.includes('COPY patches/ patches/'));
+  for (const stage of ['deps', 'build']) {
+    assert.ok(stages.get(stage)?.some((l) => /npm ci .*&& for p in patches\/\*\.patch; do patch -p1 -N < "\$p"; done/.test(l)), `${stage}: patches not applied after npm ci`);
+  }
+  const lock = JSON.parse(readFileSync(join(repoRoot, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string }> };
+  const patches = readdirSync(join(repoRoot, 'patches')).filter((f) => f.endsWith('.patch'));
+  assert.ok(patches.length > 0);
+  for (const file of patches) {
+    const [, name, version] = /^(.+)\+([^+]+)\.patch$/.exec(file) ?? [];
+    assert.equal(lock.packages[`node_modules/${name}`]?.version, version, `${file}: package-lock pins another version`);
+  }
 });
