@@ -201,6 +201,40 @@ test('docker compose config accepts the file, where the compose plugin is instal
     assert.match(probe.out, /compose|not found|No such file|unknown/i);
     return;
   }
-  const result = run('docker', ['compose', '-f', 'docker-compose.yml', 'config', '--quiet']);
-  assert.equal(result.code, 0, result.out);
+  for (const profile of [[], ['--profile', 'pipeline'], ['--profile', 'all']]) {
+    const result = run('docker', ['compose', '-f', 'docker-compose.yml', ...profile, 'config', '--quiet']);
+    assert.equal(result.code, 0, result.out);
+  }
+});
+
+/** The services Compose enables for a set of active profiles: those with none, and those sharing one. */
+function enabled(compose: Compose, profiles: string[]): Set<string> {
+  return new Set(Object.entries(compose.services)
+    .filter(([, s]) => !s.profiles || (s.profiles as string[]).some((p) => profiles.includes(p)))
+    .map(([name]) => name));
+}
+
+test('profiles: none starts the infrastructure only, `all` everything, and every enabled set is closed under depends_on', () => {
+  const compose = composeInterpolated();
+  const infrastructure = ['apicurio', 'elasticsearch', 'kafka', 'kibana'];
+  assert.deepEqual([...enabled(compose, [])].sort(), infrastructure);
+  assert.deepEqual([...enabled(compose, ['all'])].sort(), Object.keys(compose.services).sort());
+  assert.deepEqual([...enabled(compose, ['pipeline'])].sort(), [...infrastructure, 'enricher', 'kibana-setup', 'poller', 'simulator', 'sink'].sort());
+  // Compose refuses a model where an enabled service depends on a disabled one.
+  for (const profiles of [[], ['pipeline'], ['all']]) {
+    const on = enabled(compose, profiles);
+    for (const name of on) {
+      const deps = Object.keys(compose.services[name].depends_on ?? {});
+      for (const dep of deps) assert.ok(on.has(dep), `profiles [${profiles.join(',')}]: ${name} depends on ${dep}, which is not enabled`);
+    }
+  }
+});
+
+test('README and docs/deploy.md start the whole stack with --profile all, and stop it with the same', () => {
+  for (const file of ['README.md', 'docs/deploy.md']) {
+    const text = readFileSync(join(repoRoot, file), 'utf8');
+    assert.match(text, /^docker compose --profile all up -d$/m, `${file}: start command`);
+    assert.match(text, /`docker compose --profile all down`/, `${file}: stop command`);
+    assert.doesNotMatch(text, /^docker compose up -d$/m, `${file}: a plain up starts the infrastructure only`);
+  }
 });
