@@ -6,9 +6,15 @@
  * replaces the parser's own, so a declared entity is never expanded even if a
  * declaration got through. The parser is lenient about mismatched tags, so the
  * validator runs first; it also gives the line and column of a problem.
+ *
+ * Validating and then parsing reads the text twice and builds a tree that is
+ * then compressed into objects: most reports are read instead in one pass by
+ * xml-reader.ts, which builds the same objects and hands every input outside
+ * its narrow subset, malformed ones included, to the validating path.
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { decodeXmlEntities, PipelineError } from '@pra-pipeline/shared';
+import { readXml, type XmlObject, type XmlValue } from './xml-reader.js';
 
 export { decodeXmlEntities };
 
@@ -24,22 +30,18 @@ export const DEFAULT_XML_LIMITS: Readonly<XmlLimits> = Object.freeze({
   maxDepth: 32,
 });
 
-/** A parsed element: a string (text only) or an object of attributes, children and `#text`. */
-export type XmlValue = string | XmlObject | XmlValue[];
-export interface XmlObject {
-  [key: string]: XmlValue;
-}
+export type { XmlObject, XmlValue };
 
 /** Elements that are always arrays (the reference's XSD says they may repeat). */
 const ALWAYS_ARRAY = new Set([
   'session', 'custom_attribute', 'command_shell_recording', 'customer', 'representative',
   'event', 'file', 'category', 'row',
 ]);
-/** Arrays only under the named parent. */
-const ARRAY_UNDER: Readonly<Record<string, ReadonlySet<string>>> = {
-  field: new Set(['description', 'row']),
-  value: new Set(['data']),
-};
+/** Arrays only under the named parent (a Map: an element may be called `isPrototypeOf`). */
+const ARRAY_UNDER: ReadonlyMap<string, ReadonlySet<string>> = new Map([
+  ['field', new Set(['description', 'row'])],
+  ['value', new Set(['data'])],
+]);
 
 const entityDecoder = {
   setExternalEntities(): void {},
@@ -50,14 +52,18 @@ const entityDecoder = {
   decode: decodeXmlEntities,
 };
 
+/** Whether an element is always an array: by its name, or by its name under the named parent. */
+export function isArrayElement(tagName: string, parent: string | undefined): boolean {
+  if (ALWAYS_ARRAY.has(tagName)) return true;
+  const parents = ARRAY_UNDER.get(tagName);
+  return parents !== undefined && parent !== undefined && parents.has(parent);
+}
+
 function isArray(tagName: string, matcher: unknown, _isLeaf: boolean, isAttribute: boolean): boolean {
   if (isAttribute) return false;
-  if (ALWAYS_ARRAY.has(tagName)) return true;
-  const parents = ARRAY_UNDER[tagName];
-  if (parents === undefined) return false;
+  if (!ALWAYS_ARRAY.has(tagName) && !ARRAY_UNDER.has(tagName)) return false;
   const path = (matcher as { toArray(): string[] }).toArray();
-  const parent = path[path.length - 2];
-  return parent !== undefined && parents.has(parent);
+  return isArrayElement(tagName, path[path.length - 2]);
 }
 
 /**
@@ -169,13 +175,23 @@ export function parseXml(input: string | Uint8Array, limits: Partial<XmlLimits> 
   if (declaration !== -1) {
     throw malformed('XML markup declarations (DOCTYPE, ENTITY) are not accepted', lineColumn(text, declaration));
   }
+  // The parser's own line-end normalisation, which the reader expects done.
+  const read = readXml(text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text, maxDepth, isArrayElement, decodeXmlEntities);
+  return read === undefined ? validateAndParse(text, maxDepth) : stripNamespaceDeclarations(read);
+}
+
+/**
+ * The validator, then fast-xml-parser: what decides every input the one-pass
+ * reader leaves alone, and what that reader must agree with (exported for the
+ * differential test). Throws PIPE_XML_LIMIT or PIPE_XML_MALFORMED.
+ */
+export function validateAndParse(text: string, maxDepth: number = DEFAULT_XML_LIMITS.maxDepth): XmlObject {
   const valid = XMLValidator.validate(text);
   if (valid !== true) {
     throw malformed(`XML is not well-formed: ${valid.err.msg}`, { line: valid.err.line, column: valid.err.col });
   }
-  let parsed: XmlObject;
   try {
-    parsed = parserFor(maxDepth).parse(text) as XmlObject;
+    return stripNamespaceDeclarations(parserFor(maxDepth).parse(text) as XmlObject);
   } catch (err) {
     const message = (err as Error).message;
     if (/nested tags/i.test(message)) {
@@ -183,7 +199,6 @@ export function parseXml(input: string | Uint8Array, limits: Partial<XmlLimits> 
     }
     throw new PipelineError('PIPE_XML_MALFORMED', `XML could not be parsed: ${message}`, { cause: err });
   }
-  return stripNamespaceDeclarations(parsed);
 }
 
 /** `xmlns` and `xmlns:*` attributes are not data; removeNSPrefix keeps the bare `xmlns`. */
