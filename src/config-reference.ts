@@ -2,7 +2,7 @@
  * The configuration reference (docs/configuration.md), generated from the
  * services' schemas so the two cannot drift: a test regenerates it and compares.
  */
-import { describeSchema, type Schema } from '@pra-pipeline/shared';
+import { describeSchema, TRACING_VARIABLES, type Schema } from '@pra-pipeline/shared';
 import { enricherSchema } from '@pra-pipeline/enricher';
 import { pollerVars } from '@pra-pipeline/poller';
 import { sinkSchema } from '@pra-pipeline/sink';
@@ -63,5 +63,15 @@ export function configurationMarkdown(): string {
     }
     out.push('');
   }
+  out.push(
+    '## Tracing (every service)',
+    '',
+    'OpenTelemetry\'s own variables, read by its SDK: spans of the poller\'s requests, the enricher\'s mapping and the sink\'s bulk requests, joined through the `traceparent` header of each record ([deploy.md](deploy.md#monitoring)). The SDK\'s other variables (OTEL_BSP_*, OTEL_EXPORTER_OTLP_TIMEOUT ...) apply as documented by OpenTelemetry.',
+    '',
+    '| Variable | Description |',
+    '|---|---|',
+    ...TRACING_VARIABLES.map((v) => `| \`${v.name}\` | ${cell(v.doc)} |`),
+    '',
+  );
   return out.join('\n');
 }

@@ -21,3 +21,4 @@ export * from './ecs-fields.js';
 export * from './ecs-schema.js';
 export * from './xml-entities.js';
 export * from './site-defaults.js';
+export * from './tracing.js';

@@ -10,6 +10,7 @@ import { createLifecycle } from './lifecycle.js';
 import { createLogger, type Logger, type LogLevel } from './logger.js';
 import { Metrics } from './metrics.js';
 import { recordBuildInfo } from './stage-metrics.js';
+import { startTracing } from './tracing.js';
 import type { LoadOptions } from './config.js';
 
 /** A stage as the runner and the all-in-one mode see it. */
@@ -69,6 +70,9 @@ export async function runService<C>(definition: ServiceDefinition<C>, options: R
   const metrics = new Metrics();
   recordBuildInfo(metrics);
   const lifecycle = createLifecycle({ logger, graceMs: settings.shutdownGrace });
+  // Registered first, so it stops last and exports the spans of the drain.
+  const tracing = startTracing({ service: `pra-${definition.name}`, env: { ...process.env, ...options.env } });
+  lifecycle.onStop('tracing', () => tracing.shutdown());
   const service = definition.build(config, { logger, metrics });
   const ops = buildOpsApp({ metrics, readiness: service.readiness, logger, ...(service.live ? { live: () => service.live!() } : {}) });
   const address = await listenOpsApp(ops, settings.httpHost, settings.httpPort);

@@ -6,7 +6,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { buildOpsApp, createLifecycle, createLogger, listenOpsApp, loadConfig, Metrics, recordBuildInfo, type ReadinessCheck, type Service } from '@pra-pipeline/shared';
+import { buildOpsApp, createLifecycle, createLogger, listenOpsApp, loadConfig, Metrics, recordBuildInfo, startTracing, type ReadinessCheck, type Service } from '@pra-pipeline/shared';
 import { buildEnricher, loadEnricherConfig } from '@pra-pipeline/enricher';
 import { buildPoller, loadPollerConfig } from '@pra-pipeline/poller';
 import { buildSink, loadSinkConfig } from '@pra-pipeline/sink';
@@ -71,6 +71,8 @@ export async function runStart(options: StartOptions): Promise<number> {
   const metrics = new Metrics();
   recordBuildInfo(metrics);
   const lifecycle = createLifecycle({ logger, graceMs: start.shutdownGrace });
+  const tracing = startTracing({ service: 'pra-pipeline', env: options.env });
+  lifecycle.onStop('tracing', () => tracing.shutdown());
   const parts: Part[] = [];
   const stopAll = async () => {
     for (const part of [...parts].reverse()) {

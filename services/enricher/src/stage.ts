@@ -6,7 +6,10 @@
  * commit in process) only after `process` resolves.
  */
 import {
+  contextFromHeaders,
+  contextOf,
   deadLetterMessage,
+  endSpan,
   errorCodeOf,
   headerString,
   parsePublishedBefore,
@@ -14,6 +17,11 @@ import {
   RECORD_HEADERS,
   SIGNATURE_HEADER,
   signatureHeaders,
+  passTraceHeaders,
+  SpanKind,
+  startSpan,
+  traceHeaders,
+  tracingEnabled,
   verifyRecord,
   type IHeaders,
   type Logger,
@@ -159,6 +167,11 @@ export class EnricherStage {
     for (const record of records) {
       let sessions;
       let first: number;
+      const span = tracingEnabled() ? startSpan('pra.enricher.map', {
+        kind: SpanKind.CONSUMER,
+        parent: contextFromHeaders(record.headers),
+        attributes: { 'messaging.system': 'kafka', 'messaging.operation.type': 'process', 'messaging.destination.name': record.topic, 'messaging.destination.partition.id': String(record.partition), 'messaging.kafka.offset': Number(record.offset) },
+      }) : undefined;
       try {
         if (signingKey !== undefined) {
           const check = verifyRecord(signingKey, record);
@@ -168,12 +181,14 @@ export class EnricherStage {
         sessions = parseRawRecord(record, geo, this.#o.limits, this.#o.tenancy);
       } catch (err) {
         deadLetter(record, err);
+        endSpan(span, err);
         continue;
       }
       // A document the schema rejects dead-letters its raw record, for a replay once the cause is fixed;
       // the record's other documents are produced all the same (a replay repeats their ids: indexed once).
       let rejected: unknown;
-      const headers = siteHeaders(record.headers);
+      // With tracing off here, the poller's trace context travels on unchanged.
+      const headers = { ...siteHeaders(record.headers), ...(span ? traceHeaders(contextOf(span)) : passTraceHeaders(record.headers)) };
       for (const session of sessions) {
         const from = Math.min(first, session.count);
         totals.events += session.count - from;
@@ -192,6 +207,7 @@ export class EnricherStage {
         }
       }
       if (rejected !== undefined) deadLetter(record, rejected);
+      endSpan(span, rejected);
     }
     await flush();
 

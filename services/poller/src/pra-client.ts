@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Agent, ProxyAgent, request, type Dispatcher } from 'undici';
-import { PipelineError, type Logger } from '@pra-pipeline/shared';
+import { inSpan, PipelineError, SpanKind, type Logger } from '@pra-pipeline/shared';
 import type { SiteConfig } from './sites.js';
 import { TokenBucket } from './token-bucket.js';
 import { TokenCache, type IssuedToken } from './token-cache.js';
@@ -323,6 +323,15 @@ export class PraClient {
    * counts as healthy only once a whole body has arrived.
    */
   async report(query: ReportQuery, onChunk: (chunk: Buffer) => Promise<void> | void, signal?: AbortSignal): Promise<number> {
+    const attributes = { 'http.request.method': 'GET', 'url.path': '/api/reporting', 'server.address': new URL(this.site.url).hostname, 'pra.site': this.site.name, 'pra.query': query.kind };
+    return inSpan('GET /api/reporting', { kind: SpanKind.CLIENT, attributes }, async (span) => {
+      const bytes = await this.#report(query, onChunk, signal);
+      span?.setAttribute('http.response.body.size', bytes);
+      return bytes;
+    });
+  }
+
+  async #report(query: ReportQuery, onChunk: (chunk: Buffer) => Promise<void> | void, signal?: AbortSignal): Promise<number> {
     const endpoint = endpointOf(query);
     const path = `/api/reporting?${queryParams(query).toString()}`;
     for (let attempt = 1; ; attempt++) {

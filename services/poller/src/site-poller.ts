@@ -18,12 +18,14 @@
 import {
   deadLetterHeaders,
   ERROR_CODES,
+  inSpan,
   PipelineError,
   RAW_CONTENT_TYPE,
   RECORD_HEADERS,
   rawRecordKey,
   retry,
   sleep,
+  traceHeaders,
   type Logger,
 } from '@pra-pipeline/shared';
 import { CursorDraft, expiredOpen, newCursor, type Cursor } from './cursor.js';
@@ -342,7 +344,9 @@ export class SitePoller {
    */
   async #unit(label: QueryLabel, query: ReportQuery, window: Window | undefined, signal: AbortSignal | undefined, onSuccess?: (draft: CursorDraft) => void): Promise<FetchResult | undefined> {
     const listing = query.kind === 'listing';
-    const result = await this.#withRetry(label, signal, async () => {
+    // One trace per attempt: its request to the appliance and, through the records' headers, every later stage.
+    const attributes = { 'pra.site': this.site.name, 'pra.query': label };
+    const result = await this.#withRetry(label, signal, () => inSpan('pra.poller.unit', { attributes }, async () => {
       const unit = listing ? undefined : await this.#d.publisher.begin(this.site.name);
       try {
         const draft = new CursorDraft(this.#cursor);
@@ -351,7 +355,7 @@ export class SitePoller {
           ...(this.#d.options.maxXmlDepth ? { maxDepth: this.#d.options.maxXmlDepth } : {}),
         });
         const fetchedAt = new Date(this.#now());
-        const headers = this.#headers(window, label, fetchedAt);
+        const headers = { ...this.#headers(window, label, fetchedAt), ...traceHeaders() };
         const out: FetchResult = { sessions: 0, published: 0, lsids: [], noData: false };
         const errors: ErrorItem[] = [];
         let batch: OutRecord[] = [];
@@ -425,7 +429,7 @@ export class SitePoller {
         await unit?.abort().catch((abortErr: unknown) => this.#log.debug({ err: abortErr }, 'Aborting the transaction failed.'));
         throw err;
       }
-    });
+    }));
     return result;
   }
 

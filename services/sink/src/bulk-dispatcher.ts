@@ -7,7 +7,7 @@
  * `rejected`, never dropped. A request that gets no answer within
  * `requestTimeoutMs` is aborted and retried like any failed request.
  */
-import type { ErrorCode, Logger } from '@pra-pipeline/shared';
+import { batchParent, inSpan, SpanKind, tracingEnabled, type ErrorCode, type Logger, type SpanContext } from '@pra-pipeline/shared';
 import { bulkBody } from './bulk-body.js';
 import { classifyItem, classifyRequestError, type BulkResponseItem } from './bulk-result.js';
 import type { ElasticsearchHealth } from './es-health.js';
@@ -31,6 +31,7 @@ export type BulkSend = (body: Buffer, signal: AbortSignal) => Promise<BulkRespon
 export interface Sendable {
   readonly operation: Buffer;
   failures: number;
+  readonly trace?: SpanContext | undefined;
 }
 
 export interface BulkDispatcherOptions<T extends Sendable> {
@@ -115,7 +116,7 @@ export class BulkDispatcher<T extends Sendable> {
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
     let response: BulkResponse;
     try {
-      response = await this.#request(body);
+      response = await this.#traced(items, () => this.#request(body));
     } catch (err) {
       m.bulkDuration.observe({ outcome: 'failed' }, seconds());
       this.#setInFlight(-1);
@@ -129,6 +130,18 @@ export class BulkDispatcher<T extends Sendable> {
     this.#o.health.requestAnswered();
     this.#answered(items, response);
     this.#pump();
+  }
+
+  /**
+   * With tracing on, the request runs in a span whose parent is the first
+   * document's trace and whose links are the others', so the Elasticsearch
+   * client's span joins them.
+   */
+  #traced(items: readonly T[], request: () => Promise<BulkResponse>): Promise<BulkResponse> {
+    if (!tracingEnabled()) return request();
+    const { parent, links, traces } = batchParent(items.map((i) => i.trace));
+    const attributes = { 'messaging.batch.message_count': items.length, 'pra.traces': traces };
+    return inSpan('pra.sink.bulk', { kind: SpanKind.INTERNAL, parent, links, attributes }, request);
   }
 
   /** The request, failed with a TimeoutError when it outlasts `requestTimeoutMs`, and abortable by `abandon`. */

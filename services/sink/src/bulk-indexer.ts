@@ -6,7 +6,7 @@
  * Kafka, dead letters or memory limits: the stage decides what comes in, and
  * what happens to a rejected document.
  */
-import type { Logger } from '@pra-pipeline/shared';
+import type { Logger, SpanContext } from '@pra-pipeline/shared';
 import { Batcher, type BatchLimits } from './batcher.js';
 import { BulkDispatcher, type BulkSend, type Outcome } from './bulk-dispatcher.js';
 import { ElasticsearchHealth, type HealthStatus } from './es-health.js';
@@ -20,6 +20,8 @@ export interface IndexDocument {
   index: string;
   /** The `create` operation's two lines. */
   operation: Buffer;
+  /** The trace its record carries, when tracing is on. */
+  trace?: SpanContext | undefined;
 }
 
 export interface BulkIndexerOptions {

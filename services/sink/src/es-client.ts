@@ -57,6 +57,8 @@ export function bulkSender(client: Client, requestTimeoutMs: number): BulkSend {
       {
         method: 'POST',
         path: '/_bulk',
+        // Named, so the client's own span (when a tracer is registered) is a `bulk` span.
+        meta: { name: 'bulk' },
         querystring: { filter_path: 'errors,items.*.status,items.*.error', pipeline: '_none' },
         bulkBody: sinkStampsIngested(client) ? stampIngested(body) : body,
       },

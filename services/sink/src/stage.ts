@@ -6,7 +6,7 @@
  * only `Delivery`: it asks for room, hands a record over, and gets back an
  * acknowledgement whose `settled` promise says when the record may be committed.
  */
-import { ERROR_CODES, headerString, PipelineError, RECORD_HEADERS, verifyRecord, type ErrorCode, type IHeaders, type Logger } from '@pra-pipeline/shared';
+import { ERROR_CODES, headerString, PipelineError, RECORD_HEADERS, spanContextFromHeaders, verifyRecord, type ErrorCode, type IHeaders, type Logger } from '@pra-pipeline/shared';
 import type { BatchLimits } from './batcher.js';
 import { BulkIndexer, type BulkSend, type Outcome } from './bulk-indexer.js';
 import { parseValue, toSinkDocument, type SchemaCheck, type WireDecoder } from './document.js';
@@ -217,7 +217,7 @@ export class SinkStage implements Delivery {
     }
     // Held until settled: the document line, and the original record for a dead letter.
     const bytes = document.operation.length + record.value.length + (record.key?.length ?? 0);
-    const outcome = this.#indexer.index({ id: document.id, index: document.index, operation: document.operation });
+    const outcome = this.#indexer.index({ id: document.id, index: document.index, operation: document.operation, trace: spanContextFromHeaders(record.headers) });
     this.#budget.hold(bytes);
     return { settled: outcome.then((o) => this.#settle(record, document.createdMs, bytes, o)) };
   }
