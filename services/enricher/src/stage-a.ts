@@ -57,11 +57,42 @@ interface Participants {
   customers: Map<string, XmlObject>;
   reps: Map<string, XmlObject>;
   firstCustomer: XmlObject | undefined;
+  /**
+   * Merges already made, by participant and then by the reference's content:
+   * the events of a session name the same few people over and over, and one
+   * merged object serves them all (records are never changed).
+   */
+  merged: Map<XmlObject, Map<string, XmlObject>>;
 }
 
-function merge(reference: XmlValue, details: XmlObject): XmlObject {
+/** A key for a reference's content when it is text or has text values only, else undefined. */
+function contentKey(reference: XmlValue): string | undefined {
+  if (typeof reference === 'string') return `${reference.length}:${reference}`;
+  if (!isObject(reference)) return undefined;
+  let key = '';
+  for (const name in reference) {
+    const value = reference[name];
+    if (typeof value !== 'string') return undefined;
+    key += `${name.length}:${name}${value.length}:${value}`;
+  }
+  return key;
+}
+
+function merge(reference: XmlValue, details: XmlObject, people: Participants): XmlObject {
+  const key = contentKey(reference);
+  let byContent = people.merged.get(details);
+  const known = key === undefined ? undefined : byContent?.get(key);
+  if (known !== undefined) return known;
   const own = isObject(reference) ? reference : typeof reference === 'string' && reference !== '' ? { '#text': reference } : {};
-  return { ...own, ...details };
+  const merged = { ...own, ...details };
+  if (key !== undefined) {
+    if (byContent === undefined) {
+      byContent = new Map();
+      people.merged.set(details, byContent);
+    }
+    byContent.set(key, merged);
+  }
+  return merged;
 }
 
 function resolve(reference: XmlValue, people: Participants, fallbackToFirstCustomer: boolean): XmlValue {
@@ -70,9 +101,9 @@ function resolve(reference: XmlValue, people: Participants, fallbackToFirstCusto
     const match = typeof gs === 'string'
       ? (reference.type === 'representative' ? people.reps : people.customers).get(gs)
       : undefined;
-    if (match !== undefined) return merge(reference, match);
+    if (match !== undefined) return merge(reference, match, people);
   }
-  if (fallbackToFirstCustomer && people.firstCustomer !== undefined) return merge(reference, people.firstCustomer);
+  if (fallbackToFirstCustomer && people.firstCustomer !== undefined) return merge(reference, people.firstCustomer, people);
   return reference;
 }
 
@@ -100,6 +131,7 @@ function sessionRecords(session: XmlValue, index: number): SessionRecords {
     customers,
     reps: participantsByGsnumber(session.rep_list, 'representative'),
     firstCustomer: isObject(first) ? first : undefined,
+    merged: new Map(),
   };
   const records: StageARecord[] = [];
   for (const event of events) {

@@ -6,7 +6,7 @@ import { categorize, eventAction } from './categorize.js';
 import { describe, parseTimestamp, toIsoTimestamp, toKeyword, toLong, type LongValue } from './convert.js';
 import { eventId } from './event-id.js';
 import type { GeoLookup } from './geo-fields.js';
-import { convertParticipant, type EcsEndpoint } from './participants.js';
+import { convertParticipant, type ConvertedParticipant, type EcsEndpoint } from './participants.js';
 import { prunedCopy, pruneInPlace } from './prune.js';
 import { renameTextAll, sessionFields } from './session-fields.js';
 import { DEFAULT_NAMESPACE, DEFAULT_TAGS, type SiteContext } from './site-context.js';
@@ -32,12 +32,116 @@ function isObject(value: unknown): value is Obj {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+let lastFetchedAt: string | number | undefined;
+let lastCreated = '';
+
 function fetchTime(value: SiteContext['fetchedAt']): string {
   if (value instanceof Date) return value.toISOString();
+  // Every event of a raw record has the same fetch time: parse it once.
+  if (value === lastFetchedAt) return lastCreated;
   const ms = typeof value === 'number' ? value : parseTimestamp(value);
   if (ms === undefined || !Number.isFinite(ms)) throw new TypeError(`Invalid fetch time ${describe(value)}`);
-  return new Date(ms).toISOString();
+  lastCreated = new Date(ms).toISOString();
+  lastFetchedAt = value;
+  return lastCreated;
 }
+
+/*
+ * Work that depends only on an object every event of a session shares (the
+ * session's fields, a participant that stage A merged once for all its events)
+ * is done once per object. The results are pruned already and shared by the
+ * documents, as GeoIP results are: documents are encoded, never changed.
+ */
+
+interface SessionPart {
+  /** beyondtrust_pra.access_session.session, pruned; undefined when nothing is left. */
+  fields: Obj | undefined;
+  errors: readonly string[];
+  /** The @timestamp fallback before the fetch time: the start_time text, then the end_time text (B.9). */
+  fallback: string | undefined;
+}
+
+const sessionParts = new WeakMap<object, SessionPart>();
+
+function sessionPart(session: unknown): SessionPart | undefined {
+  if (!isObject(session)) return undefined;
+  let part = sessionParts.get(session);
+  if (part === undefined) {
+    const errors: string[] = [];
+    const fields = sessionFields(session, errors);
+    const start = fields?.start_time as Obj | undefined;
+    const end = fields?.end_time as Obj | undefined;
+    const fallback = toIsoTimestamp(start?.text) ?? toIsoTimestamp(end?.text);
+    part = { fields: fields !== undefined && pruneInPlace(fields) ? fields : undefined, errors, fallback };
+    sessionParts.set(session, part);
+  }
+  return part;
+}
+
+interface ParticipantPart {
+  /** The custom fields, pruned; undefined when nothing is left. */
+  bpa: Obj | undefined;
+  displayName: string | undefined;
+  /** The ECS endpoint fields before GeoIP (copied per document, which adds geo and as). */
+  ecs: EcsEndpoint;
+  errors: readonly string[];
+}
+
+/** Per participant object: [destination, performed_by] x [without, with duplicates]. */
+const participantParts = new WeakMap<object, (ParticipantPart | undefined)[]>();
+
+function participantPart(value: unknown, name: 'destination' | 'performed_by', keepDuplicates: boolean): ParticipantPart | undefined {
+  if (!isObject(value)) return undefined;
+  let slots = participantParts.get(value);
+  if (slots === undefined) {
+    slots = [undefined, undefined, undefined, undefined];
+    participantParts.set(value, slots);
+  }
+  const slot = (name === 'destination' ? 0 : 2) + (keepDuplicates ? 1 : 0);
+  let part = slots[slot];
+  if (part === undefined) {
+    const errors: string[] = [];
+    const converted = convertParticipant(value, name, keepDuplicates, errors) as ConvertedParticipant;
+    const bpa = converted.bpa;
+    part = {
+      bpa: pruneInPlace(bpa) ? bpa : undefined,
+      displayName: bpa.display_name as string | undefined,
+      ecs: converted.ecs,
+      errors,
+    };
+    slots[slot] = part;
+  }
+  return part;
+}
+
+function endpoint(part: ParticipantPart | undefined, geo: GeoLookup | undefined): EcsEndpoint {
+  const ecs: EcsEndpoint = part === undefined ? {} : { ...part.ecs };
+  geoEnrich(ecs, geo);
+  return ecs;
+}
+
+interface Action {
+  action: string | undefined;
+  categories: ReturnType<typeof categorize>;
+}
+
+/** event_type to action and categories: a handful of types recur in every report. */
+const actions = new Map<string, Action>();
+const MAX_ACTIONS = 1024;
+
+function actionOf(eventType: string): Action {
+  let found = actions.get(eventType);
+  if (found === undefined) {
+    const action = eventAction(eventType);
+    found = { action, categories: categorize(action) };
+    if (actions.size >= MAX_ACTIONS) actions.clear();
+    actions.set(eventType, found);
+  }
+  return found;
+}
+
+/** Stands for a part that is already pruned until pruneInPlace has run, so that it keeps its key's place. */
+const PRUNED_LATER = true;
 
 function geoEnrich(endpoint: EcsEndpoint, geo: GeoLookup | undefined): void {
   if (geo === undefined || endpoint.ip === undefined) return;
@@ -98,16 +202,17 @@ export function recordToDocument(record: StageARecord, context: SiteContext, opt
   if (keepDuplicates) bpa.body = body;
   bpa.data = isObject(record.data) ? { name: toKeyword(record.data.name), value: prunedCopy(record.data.value) } : undefined;
 
-  const destination = convertParticipant(record.destination, 'destination', keepDuplicates, errors);
-  const performedBy = convertParticipant(record.performed_by, 'performed_by', keepDuplicates, errors);
-  bpa.destination = destination?.bpa;
+  const destination = participantPart(record.destination, 'destination', keepDuplicates);
+  const performedBy = participantPart(record.performed_by, 'performed_by', keepDuplicates);
+  if (destination !== undefined) errors.push(...destination.errors);
+  if (performedBy !== undefined) errors.push(...performedBy.errors);
+  bpa.destination = destination?.bpa === undefined ? undefined : PRUNED_LATER;
   bpa.encoded_body = toKeyword(record.encoded_body);
 
   // As given; only event.action is built from the trimmed value (B.4).
   const eventType = toKeyword(record.event_type);
   bpa.event_type = eventType;
-  const action = eventType === undefined ? undefined : eventAction(eventType);
-  const categories = categorize(action);
+  const { action, categories } = eventType === undefined ? { action: undefined, categories: undefined } : actionOf(eventType);
 
   const filename = toKeyword(record.filename);
   if (keepDuplicates) bpa.filename = filename;
@@ -118,9 +223,10 @@ export function recordToDocument(record: StageARecord, context: SiteContext, opt
     if (filesize === undefined) errors.push(`beyondtrust_pra.access_session.filesize: cannot convert ${describe(record.filesize)} to long`);
     else if (keepDuplicates) bpa.filesize = filesize;
   }
-  bpa.performed_by = performedBy?.bpa;
-  const session = sessionFields(record.session, errors);
-  bpa.session = session;
+  bpa.performed_by = performedBy?.bpa === undefined ? undefined : PRUNED_LATER;
+  const session = sessionPart(record.session);
+  if (session !== undefined) errors.push(...session.errors);
+  bpa.session = session?.fields === undefined ? undefined : PRUNED_LATER;
   bpa.system_information = systemInformation(record.system_information);
 
   let timestamp: string | undefined;
@@ -129,18 +235,12 @@ export function recordToDocument(record: StageARecord, context: SiteContext, opt
     if (timestamp === undefined) errors.push(`@timestamp: cannot parse ${describe(record.timestamp)} as a date`);
     else if (keepDuplicates) bpa.timestamp = timestamp;
   }
-  if (timestamp === undefined) {
-    // The reference's fallback: the start_time text, then the end_time text, parsed as
-    // dates; not their timestamp attributes (B.9). Last, the fetch time.
-    const start = session?.start_time as Obj | undefined;
-    const end = session?.end_time as Obj | undefined;
-    timestamp = toIsoTimestamp(start?.text) ?? toIsoTimestamp(end?.text) ?? created;
-  }
+  // The reference's fallback: the start_time text, then the end_time text, parsed as
+  // dates; not their timestamp attributes (B.9). Last, the fetch time.
+  timestamp ??= session?.fallback ?? created;
 
-  const dst = destination?.ecs ?? {};
-  const src = performedBy?.ecs ?? {};
-  geoEnrich(dst, options.geo);
-  geoEnrich(src, options.geo);
+  const dst = endpoint(destination, options.geo);
+  const src = endpoint(performedBy, options.geo);
 
   const relatedIp: string[] = [];
   uniquePush(relatedIp, dst.ip);
@@ -153,7 +253,7 @@ export function recordToDocument(record: StageARecord, context: SiteContext, opt
   const relatedUser: string[] = [];
   uniquePush(relatedUser, dst.user?.id);
   uniquePush(relatedUser, dst.user?.name);
-  uniquePush(relatedUser, performedBy?.bpa.display_name as string | undefined);
+  uniquePush(relatedUser, performedBy?.displayName);
   uniquePush(relatedUser, src.user?.id);
   uniquePush(relatedUser, src.user?.name);
 
@@ -194,6 +294,9 @@ export function recordToDocument(record: StageARecord, context: SiteContext, opt
     tags,
   };
   pruneInPlace(doc);
+  if (bpa.destination === PRUNED_LATER) bpa.destination = destination?.bpa;
+  if (bpa.performed_by === PRUNED_LATER) bpa.performed_by = performedBy?.bpa;
+  if (bpa.session === PRUNED_LATER) bpa.session = session?.fields;
   return doc;
 }
 
