@@ -4,12 +4,16 @@
 #   .infra/bin/kubeconform                 kubeconform, the same way
 #   .infra/bin/toxiproxy-server            Shopify's toxiproxy server, the same way (network faults
 #                                          of the chaos runs, test/harness/toxiproxy.ts)
+#   .infra/bin/compose-config              tools/compose-config: docker compose's own loader
+#                                          (compose-spec/compose-go), built with `go build`, so
+#                                          the compose tests load the file as docker compose does
 #   .infra/kubernetes-schemas/v<k8s>-standalone-strict/*.json
 #                                          Kubernetes JSON schemas from PyPI kubernetes-validate,
 #                                          with $refs made relative so kubeconform reads them offline
 # Each step is skipped when its result is already there at the pinned version,
 # so a warm run takes about a second. Cold, on 2 cores: helm ~2 min (downloads and
-# compiles ~150 modules), kubeconform ~15 s, toxiproxy ~30 s, schemas ~20 s.
+# compiles ~150 modules), kubeconform ~15 s, toxiproxy ~30 s, compose-config ~15 s,
+# schemas ~20 s.
 #
 #   scripts/install-tools.sh            install what is missing
 #   PRA_INFRA_DIR=/elsewhere scripts/install-tools.sh
@@ -64,6 +68,23 @@ go_tool kubeconform github.com/yannh/kubeconform github.com/yannh/kubeconform/cm
 # The server's package is cmd/server; the version it reports on /version comes from the link flags.
 go_tool toxiproxy-server github.com/Shopify/toxiproxy/v2 github.com/Shopify/toxiproxy/v2/cmd/server "$TOXIPROXY_VERSION" \
   "-X github.com/Shopify/toxiproxy/v2.Version=$TOXIPROXY_VERSION"
+
+# A Go program of this repository, rebuilt when its sources change.
+local_go_tool() { # name dir
+  local name=$1 dir=$root/$2 stamp
+  stamp=$(cat "$dir/go.mod" "$dir/go.sum" "$dir"/*.go | sha256sum | cut -d' ' -f1)
+  if [ -x "$bin/$name" ] && [ -f "$bin/.$name.stamp" ] && [ "$(cat "$bin/.$name.stamp")" = "$stamp" ]; then
+    log "$name already built"
+    return
+  fi
+  command -v go >/dev/null || { echo "go is required to build $name (Go module proxy)" >&2; exit 1; }
+  local start=$SECONDS
+  log "building $name with go build"
+  (cd "$dir" && CGO_ENABLED=0 GOFLAGS=-buildvcs=false go build -trimpath -ldflags "-s -w" -o "$bin/$name" .)
+  printf '%s' "$stamp" > "$bin/.$name.stamp"
+  log "$name installed in $((SECONDS - start)) s"
+}
+local_go_tool compose-config tools/compose-config
 
 schemas=$infra/kubernetes-schemas
 stamp="kubernetes-validate $KUBERNETES_VALIDATE_VERSION: $KUBERNETES_VERSIONS"

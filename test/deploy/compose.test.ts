@@ -6,13 +6,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
-import { repoRoot, run } from './tools.js';
-import { composeInterpolated, composeRaw, composeVariables, serviceEnv, type Compose } from './compose-file.js';
+import { repoRoot, run, tool } from './tools.js';
+import { composeInterpolated, composeRaw, composeText, composeVariables, serviceEnv, type Compose } from './compose-file.js';
 import { kibanaSetupCommand } from '../../src/commands/kibana-setup.js';
 import { savedObjects } from '../../src/kibana/content.js';
 
@@ -193,18 +194,22 @@ test('Apicurio keeps its schemas across docker compose down/up: KafkaSQL storage
   assert.ok(!Object.keys(env).some((k) => /^APICURIO_KAFKASQL_TOPIC_RETENTION/.test(k)));
 });
 
-test('docker compose config accepts the file, where the compose plugin is installed', (t) => {
-  const probe = run('docker', ['compose', 'version']);
-  if (probe.code !== 0) {
-    // No compose plugin on this machine: the schema and dclint checks above stand in for it.
-    t.diagnostic(`docker compose is not available (${probe.out.trim().split('\n')[0]}); checked against the Compose schema only`);
-    assert.match(probe.out, /compose|not found|No such file|unknown/i);
-    return;
-  }
-  for (const profile of [[], ['--profile', 'pipeline'], ['--profile', 'all']]) {
-    const result = run('docker', ['compose', '-f', 'docker-compose.yml', ...profile, 'config', '--quiet']);
+test('docker compose\'s own loader accepts the file for each profile set and enables the services the profiles say', () => {
+  // tools/compose-config loads the file with compose-spec/compose-go, the loader of docker compose itself,
+  // consistency checks included (an enabled service that depends on a disabled one is an error).
+  const load = (profiles: string[]) => run(tool('compose-config'), ['-f', join(repoRoot, 'docker-compose.yml'), ...profiles.flatMap((p) => ['--profile', p])]);
+  const compose = composeInterpolated();
+  for (const profiles of [[], ['pipeline'], ['all']]) {
+    const result = load(profiles);
     assert.equal(result.code, 0, result.out);
+    assert.deepEqual(result.out.trim().split('\n'), [...enabled(compose, profiles)].sort(), `profiles [${profiles.join(',')}]`);
   }
+  // The loader does refuse a broken model: a profile that leaves out what an enabled service depends on.
+  const broken = join(mkdtempSync(join(tmpdir(), 'compose-')), 'docker-compose.yml');
+  writeFileSync(broken, composeText().replace('  prometheus:\n    profiles: [all]', '  prometheus:\n    profiles: [monitoring]'));
+  const refused = run(tool('compose-config'), ['-f', broken, '--profile', 'monitoring']);
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.out, /prometheus.*depends on undefined service/);
 });
 
 /** The services Compose enables for a set of active profiles: those with none, and those sharing one. */
