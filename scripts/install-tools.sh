@@ -38,17 +38,23 @@ log() { printf '[install-tools] %s\n' "$*"; }
 # drops -ldflags when -trimpath is on).
 stamp_of() { printf '%s %s %s' "$1" "$2" "$3"; }
 
+# True when the binary is there and was built from what its stamp says; else checks that go is.
+up_to_date() { # name stamp
+  if [ -x "$bin/$1" ] && [ -f "$bin/.$1.stamp" ] && [ "$(cat "$bin/.$1.stamp")" = "$2" ]; then return 0; fi
+  command -v go >/dev/null || { echo "go is required to build $1 (Go module proxy)" >&2; exit 1; }
+  return 1
+}
+
 go_tool() { # name module-path package version [ldflags]
   local name=$1 module=$2 package=$3 version=$4 ldflags=${5:-}
   # go install names a binary after its package's folder; build elsewhere and rename when they differ.
   local built=${package##*/} gobin=$bin
   local stamp
   stamp=$(stamp_of "$package" "$version" "$ldflags")
-  if [ -x "$bin/$name" ] && [ -f "$bin/.$name.stamp" ] && [ "$(cat "$bin/.$name.stamp")" = "$stamp" ]; then
+  if up_to_date "$name" "$stamp"; then
     log "$name $version already installed"
     return
   fi
-  command -v go >/dev/null || { echo "go is required to build $name (Go module proxy)" >&2; exit 1; }
   local start=$SECONDS
   log "building $name $version with go install"
   if [ "$built" != "$name" ]; then gobin=$(mktemp -d "$infra/.gobin-XXXXXX"); fi
@@ -73,11 +79,10 @@ go_tool toxiproxy-server github.com/Shopify/toxiproxy/v2 github.com/Shopify/toxi
 local_go_tool() { # name dir
   local name=$1 dir=$root/$2 stamp
   stamp=$(cat "$dir/go.mod" "$dir/go.sum" "$dir"/*.go | sha256sum | cut -d' ' -f1)
-  if [ -x "$bin/$name" ] && [ -f "$bin/.$name.stamp" ] && [ "$(cat "$bin/.$name.stamp")" = "$stamp" ]; then
+  if up_to_date "$name" "$stamp"; then
     log "$name already built"
     return
   fi
-  command -v go >/dev/null || { echo "go is required to build $name (Go module proxy)" >&2; exit 1; }
   local start=$SECONDS
   log "building $name with go build"
   (cd "$dir" && CGO_ENABLED=0 GOFLAGS=-buildvcs=false go build -trimpath -ldflags "-s -w" -o "$bin/$name" .)
