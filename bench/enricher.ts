@@ -3,27 +3,67 @@
  * documents, GeoIP from the MaxMind test databases) on one thread, so the rate
  * is per core. Beside it, in the same rounds: the bare fast-xml-parser parse of
  * the same XML (the floor of any XML mapping) and JSON.parse(JSON.stringify())
- * of the resulting documents (what a plain JSON hop costs).
+ * of the resulting documents (what a plain JSON hop costs). Then the same
+ * comparison on a report of long sessions (hundreds of events each), where
+ * per-session work is spread over many events and the XML of one session is
+ * large.
  */
 import { XMLParser } from 'fast-xml-parser';
 import { GeoIpDatabases, enrichRawRecord } from '@pra-pipeline/enricher';
 import { testdataDir } from '../test/harness/env.js';
 import type { BenchContext, Benchmark } from './context.js';
-import { documentsOf, rawRecords, type InputSize } from './data.js';
+import { documentsOf, rawRecords, type InputSize, type RawInput } from './data.js';
 import { figure, measured, resultOf, type BenchResult } from './results.js';
 import { interleaved } from './stats.js';
 
 export interface EnricherBenchOptions {
   size: InputSize;
+  /** A report of long sessions, measured the same way; none for the smallest run. */
+  longSessions?: InputSize;
   warmup: number;
   iterations: number;
 }
 
 export const ENRICHER_SIZES: Record<'tiny' | 'quick' | 'full', EnricherBenchOptions> = {
   tiny: { size: { historyMinutes: 10, sessionsPerMinute: 2, eventsPerSession: 24 }, warmup: 1, iterations: 3 },
-  quick: { size: { historyMinutes: 30, sessionsPerMinute: 4, eventsPerSession: 24 }, warmup: 1, iterations: 5 },
-  full: { size: { historyMinutes: 120, sessionsPerMinute: 5, eventsPerSession: 24 }, warmup: 3, iterations: 9 },
+  quick: {
+    size: { historyMinutes: 30, sessionsPerMinute: 4, eventsPerSession: 24 },
+    longSessions: { historyMinutes: 60, sessionsPerMinute: 0.25, eventsPerSession: 300 },
+    warmup: 1,
+    iterations: 5,
+  },
+  full: {
+    size: { historyMinutes: 120, sessionsPerMinute: 5, eventsPerSession: 24 },
+    longSessions: { historyMinutes: 120, sessionsPerMinute: 0.25, eventsPerSession: 400 },
+    warmup: 3,
+    iterations: 9,
+  },
 };
+
+// The parser as fast-xml-parser's README shows it, with attributes (PRA puts lsid and gsnumber there).
+const bare = new XMLParser({ ignoreAttributes: false });
+let sink = 0; // keeps results alive so the work is not optimised away
+
+function stageAb(input: RawInput, geo: GeoIpDatabases) {
+  return {
+    name: 'stage-ab',
+    run: () => {
+      let n = 0;
+      for (const record of input.records) for (const s of enrichRawRecord(record, geo, {})) n += s.documents.length;
+      return n;
+    },
+  };
+}
+
+function bareParse(input: RawInput, events: number) {
+  return {
+    name: 'xml-parse',
+    run: () => {
+      for (const record of input.records) sink += Object.keys(bare.parse(record.value!)).length;
+      return events;
+    },
+  };
+}
 
 export async function enricherBench(ctx: Pick<BenchContext, 'mode' | 'machine' | 'log'>, options: EnricherBenchOptions): Promise<BenchResult> {
   const startedAt = new Date();
@@ -36,26 +76,10 @@ export async function enricherBench(ctx: Pick<BenchContext, 'mode' | 'machine' |
     const events = documents.length;
     ctx.log(`enricher: ${input.records.length} sessions, ${events} events, ${(input.bytes / 1e6).toFixed(1)} MB of XML`);
 
-    // The parser as fast-xml-parser's README shows it, with attributes (PRA puts lsid and gsnumber there).
-    const bare = new XMLParser({ ignoreAttributes: false });
-    let sink = 0; // keeps results alive so the work is not optimised away
     const rates = await interleaved(
       [
-        {
-          name: 'stage-ab',
-          run: () => {
-            let n = 0;
-            for (const record of input.records) for (const s of enrichRawRecord(record, geo, {})) n += s.documents.length;
-            return n;
-          },
-        },
-        {
-          name: 'xml-parse',
-          run: () => {
-            for (const record of input.records) sink += Object.keys(bare.parse(record.value!)).length;
-            return events;
-          },
-        },
+        stageAb(input, geo),
+        bareParse(input, events),
         {
           name: 'json',
           run: () => {
@@ -66,11 +90,29 @@ export async function enricherBench(ctx: Pick<BenchContext, 'mode' | 'machine' |
       ],
       options,
     );
-    if (sink < 0) ctx.log('unreachable');
-    const stageAb = measured('stage A+B with GeoIP', 'events/s', rates['stage-ab']!);
+    const ab = measured('stage A+B with GeoIP', 'events/s', rates['stage-ab']!);
     const xml = measured('fast-xml-parser parse of the same XML', 'events/s', rates['xml-parse']!);
     const json = measured('JSON.parse(JSON.stringify()) of the documents', 'events/s', rates.json!);
     const mb = (r: number) => (r * input.bytes) / events / 1e6;
+    const figures = [
+      figure('enricher.stage-ab-vs-xml', ab, xml, `${mb(ab.median).toFixed(1)} MB/s of XML against ${mb(xml.median).toFixed(1)} MB/s`),
+      figure('enricher.stage-ab-vs-json', ab, json),
+    ];
+    const parameters: Record<string, unknown> = {};
+    if (options.longSessions) {
+      const long = await rawRecords(options.longSessions);
+      const longEvents = documentsOf(long.records, geo).length;
+      ctx.log(`enricher: long sessions: ${long.records.length} sessions, ${longEvents} events, ${(long.bytes / 1e6).toFixed(1)} MB of XML`);
+      const longRates = await interleaved([stageAb(long, geo), bareParse(long, longEvents)], options);
+      figures.push(figure(
+        'enricher.long-sessions.stage-ab-vs-xml',
+        measured('stage A+B with GeoIP, long sessions', 'events/s', longRates['stage-ab']!),
+        measured('fast-xml-parser parse of the same XML', 'events/s', longRates['xml-parse']!),
+        `${long.records.length} sessions of ${Math.round(longEvents / long.records.length)} events on average`,
+      ));
+      Object.assign(parameters, { longSessions: long.records.length, longSessionEvents: longEvents, longSessionXmlBytes: long.bytes });
+    }
+    if (sink < 0) ctx.log('unreachable');
     return resultOf(ctx, startedAt, {
       benchmark: 'enricher',
       title: 'Enricher: stage A+B per core',
@@ -80,15 +122,14 @@ export async function enricherBench(ctx: Pick<BenchContext, 'mode' | 'machine' |
         xmlBytes: input.bytes,
         warmup: options.warmup,
         iterations: options.iterations,
+        ...parameters,
         geoip: 'GeoLite2-City-Test, GeoLite2-ASN-Test (shared test data), cache on',
       },
-      figures: [
-        figure('enricher.stage-ab-vs-xml', stageAb, xml, `${mb(stageAb.median).toFixed(1)} MB/s of XML against ${mb(xml.median).toFixed(1)} MB/s`),
-        figure('enricher.stage-ab-vs-json', stageAb, json),
-      ],
+      figures,
       notes: [
         'One thread in one process, nothing else running in it: the rate is per core.',
         'Each round runs stage A+B, the bare parse and the JSON round trip once each, in turn, so load changes hit all three alike.',
+        ...(options.longSessions ? ['The long-session report is measured after it the same way, stage A+B and the bare parse in turn.'] : []),
       ],
     });
   } finally {
