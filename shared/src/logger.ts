@@ -130,13 +130,24 @@ export function scrubText(text: string, secrets: readonly string[]): string {
 
 const secretKeySet = new Set(SECRET_KEYS.map((k) => k.toLowerCase()));
 
+/**
+ * The Elasticsearch client's errors carry `meta`: the whole request (body bytes,
+ * headers), the connection and the response. Only the status and the response
+ * body say what went wrong; the rest is noise, and its headers could hold credentials.
+ */
+function compactClientError(serialized: Record<string, unknown>): Record<string, unknown> {
+  const meta = serialized.meta as { statusCode?: unknown; body?: unknown; meta?: unknown } | undefined;
+  if (!meta || typeof meta !== 'object' || !('meta' in meta)) return serialized;
+  return { ...serialized, meta: { statusCode: meta.statusCode, body: meta.body } };
+}
+
 /** Returns a copy of `value` with secret keys redacted and secret values scrubbed. */
 export function redact(value: unknown, secrets: readonly string[] = [], depth = 0): unknown {
   if (typeof value === 'string') return scrubString(value, secrets);
   if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return value;
-  if (value instanceof Error) return redact(stdSerializers.err(value), secrets, depth + 1);
+  if (value instanceof Error) return redact(compactClientError(stdSerializers.err(value)), secrets, depth + 1);
   if (Array.isArray(value)) return value.map((item) => redact(item, secrets, depth + 1));
-  if (Buffer.isBuffer(value)) return `<${value.length} bytes>`;
+  if (ArrayBuffer.isView(value)) return `<${value.byteLength} bytes>`;
   const out: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value)) {
     out[key] = secretKeySet.has(key.toLowerCase()) && inner !== undefined && inner !== null && inner !== '' ? REDACTED : redact(inner, secrets, depth + 1);

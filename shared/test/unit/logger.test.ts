@@ -81,3 +81,28 @@ test('scrubText scrubs plain text with the same rules, for output that does not 
   const { scrubText } = await import('@pra-pipeline/shared');
   assert.equal(scrubText('id:k3y-s3cret-1 at https://u:p4ss@h/', [Buffer.from('id:k3y-s3cret-1').toString('base64')]), '[REDACTED] at https://u:[REDACTED]@h/');
 });
+
+test('an Elasticsearch client error logs its status and answer, not the request, its headers or its body bytes', async () => {
+  const { errors } = await import('@elastic/elasticsearch');
+  const err = new errors.ResponseError({
+    body: { error: { type: 'parse_exception', reason: 'No processor type exists with name [set]' }, status: 400 },
+    statusCode: 400,
+    headers: { 'content-type': 'application/json' },
+    warnings: null,
+    meta: {
+      context: null,
+      name: 'elasticsearch-js',
+      request: { params: { method: 'PUT', path: '/_ingest/pipeline/x', body: new Uint8Array([31, 139, 8, 0]), headers: { authorization: 'ApiKey c2VjcmV0LWtleQ==' } }, options: {}, id: 1 },
+      connection: null,
+      attempts: 0,
+      aborted: false,
+    },
+  } as never);
+  const { lines, destination } = capture();
+  createLogger({ service: 't', destination }).warn({ err }, 'failed');
+  const text = JSON.stringify(lines[0]);
+  assert.match(text, /No processor type exists/);
+  assert.match(text, /"statusCode":400/);
+  assert.doesNotMatch(text, /c2VjcmV0LWtleQ|ApiKey|"0":31|_ingest\/pipeline\/x/, text);
+  assert.equal(redact(new Uint8Array(4)), '<4 bytes>');
+});
