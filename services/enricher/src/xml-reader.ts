@@ -212,7 +212,8 @@ export function readXml(text: string, maxDepth: number, isArray: ArrayRule, deco
       if (RESERVED.has(name)) return undefined;
       if (top !== undefined) flush(top, i);
       let attributes: XmlObject | undefined;
-      let seen: string[] | undefined;
+      // Names seen in this tag, for the validator's duplicate check: a list while short, then a set.
+      let seen: string[] | Set<string> | undefined;
       let j = end;
       let selfClosing = false;
       for (;;) {
@@ -230,9 +231,16 @@ export function readXml(text: string, maxDepth: number, isArray: ArrayRule, deco
         const attrEnd = nameEnd(text, j);
         if (attrEnd === -1) return undefined;
         const attrRaw = text.slice(j, attrEnd);
-        if (seen === undefined) seen = [attrRaw];
-        else if (seen.includes(attrRaw)) return undefined;
-        else seen.push(attrRaw);
+        if (seen === undefined) {
+          seen = [attrRaw];
+        } else if (Array.isArray(seen)) {
+          if (seen.includes(attrRaw)) return undefined;
+          seen.push(attrRaw);
+          if (seen.length > 16) seen = new Set(seen);
+        } else {
+          if (seen.has(attrRaw)) return undefined;
+          seen.add(attrRaw);
+        }
         j = attrEnd;
         while (isSpace(text.charCodeAt(j))) j++;
         if (text.charCodeAt(j) !== Code.Eq) return undefined;

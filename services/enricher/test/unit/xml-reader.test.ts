@@ -167,6 +167,16 @@ describe('the one-pass XML reader', () => {
     assert.throws(() => parseXml(`<session>${'<x>'.repeat(40)}${'</x>'.repeat(40)}</session>`), (err: unknown) => err instanceof PipelineError && err.code === 'PIPE_XML_LIMIT');
   });
 
+  it('reads a tag of many attributes in linear time, and still refuses a repeated one', () => {
+    const many = Array.from({ length: 50_000 }, (_, i) => ` a${i}="${i}"`).join('');
+    const started = performance.now();
+    const read = direct(`<session${many}/>`, 32) as { session: Record<string, string>[] };
+    assert.equal(Object.keys(read.session[0]!).length, 50_000);
+    assert.ok(performance.now() - started < 1000, `${(performance.now() - started).toFixed(0)} ms`);
+    assert.equal(direct(`<session${many} a17="again"/>`, 32), undefined);
+    agree(`<session${many.slice(0, 2000)} a17="again"/>`);
+  });
+
   it('agrees with the validating path on generated documents', () => {
     fc.assert(fc.property(documents, fc.constantFrom(2, 32), (doc, maxDepth) => agree(doc, maxDepth)), { numRuns: 4000 });
   });
